@@ -1,0 +1,2 @@
+export * from './log/index.ts';
+export * from './model/index.ts';

@@ -1,0 +1,40 @@
+/**
+ * The catalogue of stable error codes. A code never changes meaning once released; new failure kinds get
+ * new codes. `domain` says whose fault it is (user input, an external system such as the disk, or a bug
+ * in Rivulet); `retryable` says whether the same call may succeed later without changes.
+ */
+export const errorCodes = {
+  // user input
+  INVALID_ARGUMENT: { domain: 'user', retryable: false },
+  INVALID_DURATION: { domain: 'user', retryable: false },
+  INVALID_TOPIC_NAME: { domain: 'user', retryable: false },
+  TOPIC_EXISTS: { domain: 'user', retryable: false },
+  UNKNOWN_TOPIC: { domain: 'user', retryable: false },
+  UNKNOWN_PARTITION: { domain: 'user', retryable: false },
+  OFFSET_OUT_OF_RANGE: { domain: 'user', retryable: false },
+  RECORD_TOO_LARGE: { domain: 'user', retryable: false },
+  INVALID_RECORD: { domain: 'user', retryable: false },
+  INVALID_JSON: { domain: 'user', retryable: false },
+  UNSUPPORTED_COMPRESSION: { domain: 'user', retryable: false },
+  // idempotent producers and consumer groups
+  OUT_OF_ORDER_SEQUENCE: { domain: 'user', retryable: false },
+  PRODUCER_FENCED: { domain: 'user', retryable: false },
+  ILLEGAL_GENERATION: { domain: 'user', retryable: true },
+  UNKNOWN_MEMBER: { domain: 'user', retryable: false },
+  // the log on disk
+  LOG_LOCKED: { domain: 'external', retryable: true },
+  LOG_CLOSED: { domain: 'user', retryable: false },
+  LOG_DISK_FULL: { domain: 'external', retryable: true },
+  LOG_IO_ERROR: { domain: 'external', retryable: false },
+  LOG_FSYNC_FAILED: { domain: 'external', retryable: false },
+  LOG_SEGMENT_CORRUPT: { domain: 'external', retryable: false },
+  LOG_METADATA_CORRUPT: { domain: 'external', retryable: false },
+  PARTITION_FAILED: { domain: 'external', retryable: false },
+  CORRUPT_BATCH: { domain: 'external', retryable: false },
+  // testing and fault injection
+  FAILPOINT: { domain: 'internal', retryable: false },
+  INTERNAL: { domain: 'internal', retryable: false },
+} as const satisfies Record<string, { domain: ErrorDomain; retryable: boolean }>;
+
+export type ErrorDomain = 'user' | 'external' | 'internal';
+export type ErrorCode = keyof typeof errorCodes;

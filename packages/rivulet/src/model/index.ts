@@ -1,0 +1,13 @@
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { type Duration, parseDuration } from './duration.ts';
+export { EngineError, type EngineErrorOptions, isEngineError } from './engine-error.ts';
+export { type ErrorCode, type ErrorDomain, errorCodes } from './error-codes.ts';
+export {
+  armFailpoint,
+  armFailpointsFrom,
+  disarmFailpoints,
+  type FailpointAction,
+  failpoint,
+} from './failpoint.ts';
+export { murmur2, partitionForKey } from './murmur2.ts';
+export type { Bytes, Headers, ProducerRecord } from './record.ts';
