@@ -13,7 +13,8 @@ export interface LayerViolation {
   rule: string;
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function layerOf(srcDir: string, file: string): string {
   const parts = relative(srcDir, file).split(sep);
@@ -34,11 +35,19 @@ export function checkLayers(srcDir: string): LayerViolation[] {
   for (const file of listTs(srcDir)) {
     const rel = relative(srcDir, file);
     if (/(^|\/)(utils|common|helpers)\//.test(rel)) {
-      violations.push({ file: rel, specifier: '', rule: 'no utils/common/helpers folders: name a helper for what it does' });
+      violations.push({
+        file: rel,
+        specifier: '',
+        rule: 'no utils/common/helpers folders: name a helper for what it does',
+      });
     }
     const from = layerOf(srcDir, file);
     if (from !== '.' && !allowedImports.has(from)) {
-      violations.push({ file: rel, specifier: '', rule: `unknown layer folder '${from}' (add it to scripts/layer-rules.ts)` });
+      violations.push({
+        file: rel,
+        specifier: '',
+        rule: `unknown layer folder '${from}' (add it to scripts/layer-rules.ts)`,
+      });
       continue;
     }
     const text = readFileSync(file, 'utf8');
@@ -54,7 +63,11 @@ export function checkLayers(srcDir: string): LayerViolation[] {
       const to = layerOf(srcDir, target);
       if (to === from) continue;
       if (from !== '.' && !allowedImports.get(from)!.includes(to)) {
-        violations.push({ file: rel, specifier, rule: `${from} may not import ${to} (allowed: ${allowedImports.get(from)!.join(', ') || 'nothing'})` });
+        violations.push({
+          file: rel,
+          specifier,
+          rule: `${from} may not import ${to} (allowed: ${allowedImports.get(from)!.join(', ') || 'nothing'})`,
+        });
         continue;
       }
       if (to !== '.' && targetRel !== join(to, 'index.ts')) {
@@ -69,6 +82,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   const srcDir = resolve(process.argv[2] ?? 'packages/rivulet/src');
   const violations = checkLayers(srcDir);
   for (const v of violations) console.error(`${v.file}: ${v.specifier ? `'${v.specifier}': ` : ''}${v.rule}`);
-  console.log(violations.length === 0 ? `layers ok (${srcDir})` : `${violations.length} layering violation(s)`);
+  console.log(
+    violations.length === 0 ? `layers ok (${srcDir})` : `${violations.length} layering violation(s)`,
+  );
   process.exit(violations.length === 0 ? 0 : 1);
 }

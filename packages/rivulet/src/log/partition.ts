@@ -377,7 +377,13 @@ export class Partition {
         await writeFileAtomicAsync(old.path('index'), offsets, 'log.roll.index');
         old.sealed = true;
       })
-      .catch((error) => this.#fail(ioError(error, `seal segment ${old.path()}`)));
+      .catch((error) => {
+        // A full disk leaves the segment unsealed: its data is complete and synced, and recovery rebuilds
+        // the index files by scanning. Failing the partition would turn a retryable LOG_DISK_FULL into a
+        // permanent PARTITION_FAILED for reads and appends until the log is reopened.
+        const failure = ioError(error, `seal segment ${old.path()}`);
+        if (failure.code !== 'LOG_DISK_FULL') this.#fail(failure);
+      });
   }
 
   /** Rolls the active segment now if it holds data (tests and maintenance). */
@@ -441,8 +447,11 @@ export class Partition {
       segment.acquire();
       let exhausted = false;
       try {
-        let position = segment.index.positionFor(current - segment.baseOffset);
-        while (records.length === 0 && position < segment.readableSize) {
+        const entry = segment.index.entryAtOrBefore(current - segment.baseOffset);
+        let position = entry.position;
+        // The first offset the batch at `position` may hold, for reporting a corrupt range.
+        let expected = segment.baseOffset + entry.relativeOffset;
+        scan: while (records.length === 0 && position < segment.readableSize) {
           let buf = await segment.read(position, maxBytes);
           let p = 0;
           while (p < buf.length) {
@@ -450,14 +459,22 @@ export class Partition {
             if (check === 'incomplete') {
               if (p > 0) break;
               const need = buf.length >= 4 ? buf.readUInt32BE(0) + 4 : 0;
-              if (need <= buf.length || position + need > segment.readableSize)
-                throw this.#corrupt(segment, position);
+              if (need <= buf.length || position + need > segment.readableSize) {
+                if (records.length > 0) break scan;
+                throw this.#corrupt(segment, position, expected);
+              }
               buf = await segment.read(position, need);
               continue;
             }
-            if (check === 'invalid') throw this.#corrupt(segment, position + p);
+            if (check === 'invalid') {
+              // Hand out what was read before the damage; the next fetch starts at it and fails.
+              if (records.length > 0) break scan;
+              throw this.#corrupt(segment, position + p, expected);
+            }
             const size = buf.readUInt32BE(p) + 4;
-            if (batchLastOffset(buf, p) >= current) decodeBatchRecords(buf, p, current, records);
+            const lastOffset = batchLastOffset(buf, p);
+            if (lastOffset >= current) decodeBatchRecords(buf, p, current, records);
+            expected = lastOffset + 1;
             p += size;
             if (records.length > 0 && p >= maxBytes) break;
           }
@@ -484,13 +501,12 @@ export class Partition {
     };
   }
 
-  #corrupt(segment: Segment, position: number): EngineError {
+  /** The error for a bad batch at `position`; its range runs from `fromOffset` to the next index entry. */
+  #corrupt(segment: Segment, position: number, fromOffset: number): EngineError {
     const index = segment.index;
-    let fromOffset = segment.baseOffset;
     let toOffset = segment.nextOffset - 1;
     for (let i = 0; i < index.positions.length; i++) {
-      if (index.positions[i]! <= position) fromOffset = segment.baseOffset + index.offsets[i]!;
-      else {
+      if (index.positions[i]! > position) {
         toOffset = segment.baseOffset + index.offsets[i]! - 1;
         break;
       }

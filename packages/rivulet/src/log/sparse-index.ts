@@ -60,10 +60,12 @@ export class SparseIndex {
       this.timestamps.length > 0 ? this.timestamps[this.timestamps.length - 1]! : Number.NEGATIVE_INFINITY;
   }
 
-  /** File position of the last indexed batch starting at or before `relativeOffset` (0 if none). */
-  positionFor(relativeOffset: number): number {
+  /** The last indexed batch starting at or before `relativeOffset` (the segment start if none). */
+  entryAtOrBefore(relativeOffset: number): { relativeOffset: number; position: number } {
     const i = lastAtOrBelow(this.offsets, relativeOffset);
-    return i < 0 ? 0 : this.positions[i]!;
+    return i < 0
+      ? { relativeOffset: 0, position: 0 }
+      : { relativeOffset: this.offsets[i]!, position: this.positions[i]! };
   }
 
   /** A relative offset at or before the first record with timestamp >= `timestamp` (0 if unknown). */

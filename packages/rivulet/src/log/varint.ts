@@ -1,6 +1,6 @@
 /**
- * Zig-zag base-128 varints as in Kafka's record format. Values are JS numbers: exact up to 2^53, which
- * covers offsets, lengths and timestamp deltas. `cursor.pos` is the shared read position so decoding
+ * Zig-zag base-128 varints as in Kafka's record format. Values are JS numbers, exact for |value| < 2^52
+ * (the zig-zag doubling must stay below 2^53), which covers lengths, offset and timestamp deltas. `cursor.pos` is the shared read position so decoding
  * allocates nothing.
  */
 export interface Cursor {

@@ -1,0 +1,361 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isEngineError, ManualClock, partitionForKey } from '../model/index.ts';
+import { createLog, type Log, type LogOptions } from './log.ts';
+import type { LogRecord } from './log-record.ts';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'rivulet-log-'));
+}
+
+async function withLog(
+  options: Partial<LogOptions>,
+  body: (log: Log, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = tempDir();
+  const log = await createLog({ dataDir: dir, maintenanceInterval: false, ...options });
+  try {
+    await body(log, dir);
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function readAll(log: Log, topic: string, partition: number): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  const p = log.partition(topic, partition);
+  let offset = p.logStartOffset;
+  while (offset < p.highWatermark) {
+    const fetched = await log.fetch(topic, partition, offset, 4096);
+    out.push(...fetched.records);
+    if (fetched.nextOffset <= offset) break;
+    offset = fetched.nextOffset;
+  }
+  return out;
+}
+
+const code = (c: string) => (e: unknown) => isEngineError(e) && e.code === c;
+
+test('keyed records land on murmur2 partitions, in order, across segment rolls and a restart', async () => {
+  const dir = tempDir();
+  const sent: Array<{ key: string; value: string; partition: number }> = [];
+  let log = await createLog({ dataDir: dir, segmentBytes: 2048, maintenanceInterval: false });
+  await log.createTopic('orders', { partitions: 3 });
+  const producer = log.createProducer();
+  for (let round = 0; round < 40; round++) {
+    const batch = Array.from({ length: 1 + (round % 7) }, (_, i) => ({
+      key: `sku-${(round * 7 + i) % 13}`,
+      value: `order-${round}-${i}`,
+    }));
+    await producer.send('orders', batch);
+    for (const r of batch) sent.push({ ...r, partition: partitionForKey(Buffer.from(r.key), 3) });
+  }
+  await log.close();
+  log = await createLog({ dataDir: dir, segmentBytes: 2048, maintenanceInterval: false });
+  try {
+    for (let p = 0; p < 3; p++) {
+      const records = await readAll(log, 'orders', p);
+      const expected = sent.filter((r) => r.partition === p);
+      assert.deepEqual(
+        records.map((r) => [r.offset, r.keyString(), r.valueString()]),
+        expected.map((r, i) => [i, r.key, r.value]),
+      );
+    }
+    assert.ok(
+      log.describeTopic('orders').partitions.some((p) => p.segments > 1),
+      'expected segment rolls',
+    );
+    const next = await log.createProducer().send('orders', [{ key: 'sku-1', value: 'after-restart' }]);
+    const p = partitionForKey(Buffer.from('sku-1'), 3);
+    assert.equal(next[0]!.baseOffset, sent.filter((r) => r.partition === p).length);
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an idempotent retry returns the original offsets and is stored once, also after a restart', async () => {
+  const dir = tempDir();
+  let log = await createLog({ dataDir: dir, maintenanceInterval: false, segmentBytes: 1024 });
+  await log.createTopic('t');
+  const records = [0, 1, 2].map((i) => ({
+    key: null,
+    value: Buffer.from(`r${i}`),
+    headers: undefined,
+    timestamp: i,
+  }));
+  const producer = { producerId: 77, producerEpoch: 0, baseSequence: 0 };
+  const first = await log.append('t', 0, records, producer);
+  const again = await log.append('t', 0, records, producer);
+  assert.deepEqual(again, { baseOffset: first.baseOffset, lastOffset: first.lastOffset, duplicate: true });
+  await log.append('t', 0, records, { ...producer, baseSequence: 3 });
+  await assert.rejects(
+    log.append('t', 0, records, { ...producer, baseSequence: 9 }),
+    code('OUT_OF_ORDER_SEQUENCE'),
+  );
+  await log.close();
+  log = await createLog({ dataDir: dir, maintenanceInterval: false, segmentBytes: 1024 });
+  try {
+    const retried = await log.append('t', 0, records, { ...producer, baseSequence: 3 });
+    assert.deepEqual(retried, { baseOffset: 3, lastOffset: 5, duplicate: true });
+    await log.append('t', 0, records, { ...producer, producerEpoch: 1, baseSequence: 0 });
+    await assert.rejects(
+      log.append('t', 0, records, { ...producer, baseSequence: 6 }),
+      code('PRODUCER_FENCED'),
+    );
+    assert.deepEqual(
+      (await readAll(log, 't', 0)).map((r) => r.valueString()),
+      ['r0', 'r1', 'r2', 'r0', 'r1', 'r2', 'r0', 'r1', 'r2'],
+    );
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad input gets stable error codes and changes nothing', async () => {
+  await withLog({ maxRecordBytes: 1000 }, async (log, dir) => {
+    await log.createTopic('t', { partitions: 2 });
+    await log.createTopic('kv', { cleanup: 'compact' });
+    const producer = log.createProducer();
+    await assert.rejects(producer.send('t', [{ value: 'x'.repeat(2000) }]), code('RECORD_TOO_LARGE'));
+    await assert.rejects(producer.send('nope', [{ value: 'x' }]), code('UNKNOWN_TOPIC'));
+    await assert.rejects(producer.send('t', [{ value: 'x', partition: 5 }]), code('UNKNOWN_PARTITION'));
+    await assert.rejects(producer.send('t', [{ value: 'x', timestamp: Number.NaN }]), code('INVALID_RECORD'));
+    await assert.rejects(producer.send('kv', [{ value: 'no key' }]), code('INVALID_RECORD'));
+    await assert.rejects(log.createTopic('t'), code('TOPIC_EXISTS'));
+    await assert.rejects(log.createTopic('bad/name'), code('INVALID_TOPIC_NAME'));
+    await assert.rejects(log.createTopic('__mine'), code('INVALID_TOPIC_NAME'));
+    await assert.rejects(log.createTopic('zero', { partitions: 0 }), code('INVALID_ARGUMENT'));
+    await producer.send('t', [{ value: 'ok', partition: 0 }]);
+    await assert.rejects(log.fetch('t', 0, -1), code('OFFSET_OUT_OF_RANGE'));
+    await assert.rejects(log.fetch('t', 0, 2), code('OFFSET_OUT_OF_RANGE'));
+    await assert.rejects(log.fetch('t', 0, 1.5), code('OFFSET_OUT_OF_RANGE'));
+    await assert.rejects(log.fetch('t', 9, 0), code('UNKNOWN_PARTITION'));
+    assert.deepEqual((await log.fetch('t', 0, 1)).records, []);
+    await assert.rejects(createLog({ dataDir: dir }), code('LOG_LOCKED'));
+    assert.deepEqual(
+      log.describeTopic('t').partitions.map((p) => p.highWatermark),
+      [1, 0],
+    );
+  });
+});
+
+test('offsetForTimestamp finds the first offset whose timestamp is at least T (out-of-order timestamps)', async () => {
+  await withLog({ segmentBytes: 1500 }, async (log) => {
+    await log.createTopic('t');
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const timestamps: number[] = [];
+    for (let i = 0; i < 300; i++) timestamps.push(1000 + i * 10 + Math.floor(random() * 200) - 100);
+    for (let i = 0; i < timestamps.length; i += 5) {
+      await log.createProducer().send(
+        't',
+        timestamps.slice(i, i + 5).map((ts) => ({ value: `v${ts}`, timestamp: ts })),
+      );
+    }
+    for (const target of [0, 900, 1000, 1234, 2000, 2500, 3999, 4100, 5000]) {
+      const reference = timestamps.findIndex((ts) => ts >= target);
+      assert.equal(
+        await log.offsetForTimestamp('t', 0, target),
+        reference < 0 ? null : reference,
+        `target ${target}`,
+      );
+    }
+  });
+});
+
+test('retention deletes whole expired or excess segments, moves the start offset, and survives a restart', async () => {
+  const clock = new ManualClock(1_000_000);
+  const dir = tempDir();
+  let log = await createLog({ dataDir: dir, clock, maintenanceInterval: false });
+  try {
+    await log.createTopic('old', { segmentBytes: 1000, retention: { time: '1h' } });
+    await log.createTopic('big', { segmentBytes: 1000, retention: { bytes: 3000 } });
+    const producer = log.createProducer();
+    for (let i = 0; i < 120; i++) {
+      await producer.send('old', [{ value: `old-${i}`.padEnd(90, '.'), timestamp: clock.now() }]);
+      await producer.send('big', [{ value: `big-${i}`.padEnd(90, '.'), timestamp: clock.now() }]);
+      clock.advance(60_000);
+    }
+    const horizon = clock.now() - 3_600_000;
+    const segmentsBefore = log.describeTopic('old').partitions[0]!.segments;
+    const result = await log.runMaintenance();
+    assert.ok(result.segmentsDeleted > 0);
+    const old = log.describeTopic('old').partitions[0]!;
+    const remaining = await readAll(log, 'old', 0);
+    assert.ok(old.segments < segmentsBefore && old.logStartOffset > 0);
+    assert.equal(remaining[0]!.offset, old.logStartOffset);
+    assert.deepEqual(
+      remaining.map((r) => r.offset),
+      Array.from({ length: 120 - old.logStartOffset }, (_, i) => old.logStartOffset + i),
+    );
+    // Whole segments only: what was deleted was all expired, and the oldest kept segment still holds an
+    // unexpired record (otherwise it would have been deleted too).
+    const keptSegmentEnd = remaining.findIndex((r) => r.timestamp >= horizon);
+    assert.ok(
+      keptSegmentEnd >= 0 && keptSegmentEnd < 12,
+      `first unexpired record is ${keptSegmentEnd} records into the log`,
+    );
+    assert.ok(old.logStartOffset <= 60, 'a record younger than 1h was deleted');
+    await assert.rejects(log.fetch('old', 0, old.logStartOffset - 1), code('OFFSET_OUT_OF_RANGE'));
+    const big = log.describeTopic('big').partitions[0]!;
+    assert.ok(big.sizeBytes >= 3000 && big.sizeBytes < 3000 + 1200, `size ${big.sizeBytes}`);
+    await log.close();
+    log = await createLog({ dataDir: dir, clock, maintenanceInterval: false });
+    assert.equal(log.describeTopic('old').partitions[0]!.logStartOffset, old.logStartOffset);
+    assert.deepEqual(
+      (await readAll(log, 'old', 0)).map((r) => r.offset),
+      remaining.map((r) => r.offset),
+    );
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compaction keeps the latest record per key with its offset, and drops tombstones after their delay', async () => {
+  const clock = new ManualClock(10_000_000);
+  await withLog({ clock }, async (log) => {
+    await log.createTopic('kv', { cleanup: 'compact', segmentBytes: 800, tombstoneRetention: '10m' });
+    const producer = log.createProducer();
+    const all: Array<{ offset: number; key: string; value: string | null; ts: number }> = [];
+    for (let i = 0; i < 200; i++) {
+      const key = `k${(i * 7) % 11}`;
+      const value = i % 23 === 0 ? null : `v${i}`;
+      const [sent] = await producer.send('kv', [{ key, value, timestamp: clock.now() }]);
+      all.push({ offset: sent!.baseOffset, key, value, ts: clock.now() });
+      clock.advance(1000);
+    }
+    await log.partition('kv', 0).roll();
+    const reference = (dropTombstonesBefore: number) => {
+      const latest = new Map<string, number>();
+      for (const r of all) latest.set(r.key, r.offset);
+      return all.filter(
+        (r) => latest.get(r.key) === r.offset && !(r.value === null && r.ts < dropTombstonesBefore),
+      );
+    };
+    await log.runMaintenance();
+    const compacted = await readAll(log, 'kv', 0);
+    assert.deepEqual(
+      compacted.map((r) => [r.offset, r.keyString(), r.valueString()]),
+      reference(0).map((r) => [r.offset, r.key, r.value]),
+    );
+    clock.advance(3_600_000);
+    await log.runMaintenance();
+    const later = await readAll(log, 'kv', 0);
+    assert.deepEqual(
+      later.map((r) => [r.offset, r.keyString(), r.valueString()]),
+      reference(clock.now() - 600_000).map((r) => [r.offset, r.key, r.value]),
+    );
+    const [after] = await producer.send('kv', [{ key: 'k1', value: 'new' }]);
+    assert.equal(after!.baseOffset, 200);
+  });
+});
+
+test('consumer groups split partitions, resume from commits and refuse commits from an old generation', async () => {
+  await withLog({}, async (log) => {
+    await log.createTopic('events', { partitions: 4 });
+    const producer = log.createProducer();
+    for (let p = 0; p < 4; p++)
+      await producer.send(
+        'events',
+        Array.from({ length: 5 }, (_, i) => ({ value: `p${p}-${i}`, partition: p })),
+      );
+    const a = log.createConsumer({ topics: ['events'], group: 'g', from: 'earliest', maxWaitMs: 20 });
+    assert.deepEqual(
+      a.assignment().map((x) => x.partition),
+      [0, 1, 2, 3],
+    );
+    const b = log.createConsumer({ topics: ['events'], group: 'g', from: 'earliest', maxWaitMs: 20 });
+    assert.deepEqual(
+      a.assignment().map((x) => x.partition),
+      [0, 1],
+    );
+    assert.deepEqual(
+      b.assignment().map((x) => x.partition),
+      [2, 3],
+    );
+    const seenA = (await a.poll()).flatMap((batch) => batch.records.map((r) => r.valueString()));
+    assert.deepEqual(seenA.sort(), [
+      'p0-0',
+      'p0-1',
+      'p0-2',
+      'p0-3',
+      'p0-4',
+      'p1-0',
+      'p1-1',
+      'p1-2',
+      'p1-3',
+      'p1-4',
+    ]);
+    await a.commit();
+    const c = log.createConsumer({ topics: ['events'], group: 'g', from: 'earliest', maxWaitMs: 20 });
+    await assert.rejects(a.commit(), code('ILLEGAL_GENERATION'));
+    b.close();
+    c.close();
+    a.close();
+    assert.equal(log.committedOffset('g', 'events', 0), 5);
+    const d = log.createConsumer({ topics: ['events'], group: 'g', from: 'earliest', maxWaitMs: 20 });
+    const rest: string[] = [];
+    for (let i = 0; i < 4; i++)
+      for (const batch of await d.poll()) rest.push(...batch.records.map((r) => r.valueString()!));
+    assert.deepEqual(rest.sort(), [
+      'p2-0',
+      'p2-1',
+      'p2-2',
+      'p2-3',
+      'p2-4',
+      'p3-0',
+      'p3-1',
+      'p3-2',
+      'p3-3',
+      'p3-4',
+    ]);
+    d.close();
+  });
+});
+
+test('a long poll returns as soon as data arrives, and empty after its timeout', async () => {
+  await withLog({}, async (log) => {
+    await log.createTopic('t');
+    const consumer = log.createConsumer({ topics: ['t'], from: 'latest', maxWaitMs: 5000 });
+    const started = Date.now();
+    const polled = consumer.poll();
+    await log.createProducer().send('t', [{ value: 'hello' }]);
+    const batches = await polled;
+    assert.equal(batches[0]!.records[0]!.valueString(), 'hello');
+    assert.ok(Date.now() - started < 4000);
+    const idle = log.createConsumer({ topics: ['t'], from: 'latest', maxWaitMs: 30 });
+    assert.deepEqual(await idle.poll(), []);
+    consumer.close();
+    idle.close();
+  });
+});
+
+test('every durability mode and gzip compression acknowledge readable records', async () => {
+  for (const durability of ['fsync', 'none', 'interval(20ms)'] as const) {
+    await withLog({ durability }, async (log) => {
+      await log.createTopic('plain');
+      await log.createTopic('zipped', { compression: 'gzip' });
+      for (const topic of ['plain', 'zipped']) {
+        const values = Array.from({ length: 50 }, (_, i) => `${durability}-${topic}-${i}`.repeat(5));
+        await log.createProducer().send(
+          topic,
+          values.map((value) => ({ value })),
+        );
+        assert.deepEqual(
+          (await readAll(log, topic, 0)).map((r) => r.valueString()),
+          values,
+        );
+      }
+    });
+  }
+});
