@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { isEngineError } from '../model/index.ts';
+import { crc32c } from './crc32c.ts';
 import type { LogRecord } from './log-record.ts';
 import {
   BATCH_HEADER_BYTES,
@@ -120,4 +122,33 @@ test('a batch cut short is incomplete, and a length past the limit is invalid', 
   for (let cut = 0; cut < batch.length; cut++)
     assert.equal(checkBatch(batch, 0, cut, 1 << 20), cut >= BATCH_HEADER_BYTES ? 'incomplete' : 'incomplete');
   assert.equal(checkBatch(batch, 0, batch.length, 40), 'invalid');
+});
+
+test('a corrupt batch with a valid CRC handed to the decoder fails with CORRUPT_BATCH, never anything else', () => {
+  const base = encodeBatch(
+    Array.from({ length: 4 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`value ${i}`), headers: new Map([['h', Buffer.from('x')]]), timestamp: 5 + i })),
+    0,
+    4,
+    { baseOffset: 10 },
+  );
+  let corrupt = 0;
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: BATCH_HEADER_BYTES, max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 8 }), (edits, count) => {
+      const batch = Buffer.from(base);
+      for (const [at, byte] of edits) batch[at] = byte;
+      batch.writeInt32BE(count, 53);
+      batch.writeInt32BE(Math.max(count - 1, 3), 19);
+      batch.writeUInt32BE(crc32c(batch, 8, batch.length), 4);
+      if (checkBatch(batch, 0, batch.length, 1 << 20) !== 'ok') return;
+      const out: LogRecord[] = [];
+      try {
+        decodeBatchRecords(batch, 0, 0, out);
+      } catch (error) {
+        assert.ok(isEngineError(error, 'CORRUPT_BATCH'), `unexpected ${String(error)}`);
+        corrupt++;
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(corrupt > 100, `only ${corrupt} corrupt decodes exercised`);
 });

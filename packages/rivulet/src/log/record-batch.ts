@@ -319,12 +319,11 @@ export function decodeBatchRecords(buf: Buffer, pos: number, minOffset: number, 
       headers = new Map();
       for (let h = 0; h < headerCount; h++) {
         const nameLength = readZigzag(data, cursor, recordEnd);
+        if (!(nameLength >= 0) || cursor.pos + nameLength > recordEnd) throw corrupt('header name out of range', { baseOffset, record: i });
         const name = data.toString('utf8', cursor.pos, cursor.pos + nameLength);
         cursor.pos += nameLength;
         const valueLen = readZigzag(data, cursor, recordEnd);
-        if (!(nameLength >= 0) || !(valueLen >= 0) || cursor.pos + valueLen > recordEnd) {
-          throw corrupt('header out of range', { baseOffset, record: i });
-        }
+        if (!(valueLen >= 0) || cursor.pos + valueLen > recordEnd) throw corrupt('header value out of range', { baseOffset, record: i });
         headers.set(name, data.subarray(cursor.pos, cursor.pos + valueLen));
         cursor.pos += valueLen;
       }
