@@ -1,40 +1,69 @@
+import { randomInt } from 'node:crypto';
+
 /**
- * A small seeded PRNG (mulberry32) for fault tests: every random choice comes from one printed seed, so a
- * failure can be replayed with RIVULET_SEED=<seed>.
+ * A small deterministic PRNG (xorshift32 state, multiplicative output scramble). Fault tests draw every
+ * random choice from one instance so a failing run replays exactly with `RIVULET_SEED=<seed>`.
+ * Not for cryptography.
  */
 export class SeededRandom {
-  readonly seed: number;
   #state: number;
 
   constructor(seed: number) {
-    this.seed = seed >>> 0;
-    this.#state = this.seed;
+    const s = seed >>> 0;
+    this.#state = s === 0 ? 0x9e3779b9 : s;
+    // Warm up so nearby seeds diverge quickly.
+    for (let i = 0; i < 8; i++) this.nextU32();
   }
 
-  /** The seed from RIVULET_SEED, or a fresh one; printed so the run can be repeated. */
-  static fromEnv(label: string): SeededRandom {
-    const fromEnv = process.env.RIVULET_SEED;
-    const seed =
-      fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 32);
-    console.log(`[${label}] seed ${seed} (replay with RIVULET_SEED=${seed})`);
-    return new SeededRandom(seed);
+  /** A uniform unsigned 32-bit integer. */
+  nextU32(): number {
+    let x = this.#state;
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    this.#state = x;
+    return Math.imul(x, 0x2545f491) >>> 0;
   }
 
-  /** Uniform in [0, 1). */
+  /** A uniform float in [0, 1). */
   next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.nextU32() / 0x1_0000_0000;
   }
 
-  /** Integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** A uniform integer in [lo, hi] (both inclusive). */
+  between(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[this.int(items.length)]!;
   }
+}
+
+/**
+ * The seed of a fault test: `RIVULET_SEED` when set (a replay), otherwise a fresh random one. Prints it
+ * with the test's name so any failure can be replayed.
+ */
+export function faultSeed(testName: string): number {
+  const fromEnv = process.env.RIVULET_SEED;
+  let seed: number;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    seed = Number(fromEnv);
+    if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+      throw new Error(`RIVULET_SEED must be an integer in [0, 2^32), got '${fromEnv}'`);
+    }
+  } else seed = randomInt(0, 0xffff_ffff);
+  console.log(`[${testName}] seed=${seed} (replay with RIVULET_SEED=${seed})`);
+  return seed;
 }

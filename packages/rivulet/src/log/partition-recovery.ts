@@ -121,6 +121,15 @@ export function recoverPartition(config: PartitionConfig): RecoveredPartition {
     segment.retire();
     for (const ext of ['log', 'index', 'timeindex', 'producers']) removeIfPresent(segment.path(ext));
   }
+  // Every tail segment but the last is complete: a crash (or a full disk) interrupted its seal. Seal it
+  // now; retention and compaction stop at the first unsealed segment and would never get past it.
+  for (let i = lastSealed + 1; i < segments.length - 1; i++) {
+    const segment = segments[i]!;
+    const { offsets, times } = segment.indexFiles();
+    writeFileAtomic(segment.path('timeindex'), times);
+    writeFileAtomic(segment.path('index'), offsets);
+    segment.sealed = true;
+  }
   const last = segments[segments.length - 1];
   if (last === undefined || last.sealed) {
     const base = last === undefined ? logStartOffset : last.nextOffset;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkBatch, createLog, readBatchHeader, verifyLog } from '../../src/log/index.ts';
 import { isEngineError } from '../../src/model/index.ts';
-import { SeededRandom } from '../seeded-random.ts';
+import { faultSeed, SeededRandom } from '../seeded-random.ts';
 
 /**
  * (b) Bit flips and garbage in sealed segments. Every damaged batch must be detected both by
@@ -48,7 +48,7 @@ function layout(partitionDir: string): { segments: string[]; batches: BatchSpan[
 }
 
 test(`${TRIALS} bit flips and garbage writes in sealed segments are all detected with their offset ranges`, async () => {
-  const random = SeededRandom.fromEnv('sealed-corruption');
+  const random = new SeededRandom(faultSeed('sealed-corruption'));
   const root = mkdtempSync(join(tmpdir(), 'rivulet-corrupt-'));
   const template = join(root, 'template');
   try {
@@ -63,8 +63,8 @@ test(`${TRIALS} bit flips and garbage writes in sealed segments are all detected
     const reference: string[] = [];
     for (let b = 0; b < 80; b++) {
       const values = Array.from(
-        { length: random.int(1, 6) },
-        () => `v${reference.length}-${'y'.repeat(random.int(0, 80))}`,
+        { length: random.between(1, 6) },
+        () => `v${reference.length}-${'y'.repeat(random.between(0, 80))}`,
       );
       for (const value of values) reference.push(value);
       await producer.send(
@@ -88,12 +88,12 @@ test(`${TRIALS} bit flips and garbage writes in sealed segments are all detected
       const file = join(work, partitionDir, damageIndex ? segment.replace('.log', '.index') : segment);
       const bytes = readFileSync(file);
       const original = Buffer.from(bytes);
-      const position = random.int(0, bytes.length - 1);
+      const position = random.between(0, bytes.length - 1);
       let length = 1;
-      if (random.next() < 0.5) bytes[position]! ^= 1 << random.int(0, 7);
+      if (random.next() < 0.5) bytes[position]! ^= 1 << random.between(0, 7);
       else {
-        length = Math.min(random.int(1, 64), bytes.length - position);
-        for (let i = 0; i < length; i++) bytes[position + i] = random.int(0, 255);
+        length = Math.min(random.between(1, 64), bytes.length - position);
+        for (let i = 0; i < length; i++) bytes[position + i] = random.between(0, 255);
       }
       writeFileSync(file, bytes);
       const changed: number[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLog, type Log } from '../../src/log/index.ts';
-import { SeededRandom } from '../seeded-random.ts';
+import { faultSeed, SeededRandom } from '../seeded-random.ts';
 
 /**
  * (a) Torn tail: the active segment is cut at random byte positions (a crash mid-write). On reopen exactly
@@ -32,7 +32,7 @@ async function readValues(log: Log): Promise<Array<[number, string]>> {
 }
 
 test(`torn tail: ${CUTS} random cuts of the active segment keep exactly the longest valid prefix`, async () => {
-  const random = SeededRandom.fromEnv('torn-tail');
+  const random = new SeededRandom(faultSeed('torn-tail'));
   const root = mkdtempSync(join(tmpdir(), 'rivulet-torn-'));
   const template = join(root, 'template');
   try {
@@ -43,8 +43,8 @@ test(`torn tail: ${CUTS} random cuts of the active segment keep exactly the long
     let n = 0;
     for (let b = 0; b < 60; b++) {
       const values = Array.from(
-        { length: random.int(1, 12) },
-        () => `record-${n++}-${'x'.repeat(random.int(0, 150))}`,
+        { length: random.between(1, 12) },
+        () => `record-${n++}-${'x'.repeat(random.between(0, 150))}`,
       );
       await producer.send(
         't',
@@ -61,7 +61,8 @@ test(`torn tail: ${CUTS} random cuts of the active segment keep exactly the long
     for (let i = 0; i < CUTS; i++) {
       // Mostly arbitrary bytes; sometimes exactly on or next to a batch boundary.
       const boundary = random.pick(batches).end;
-      const cut = random.next() < 0.2 ? Math.max(0, boundary + random.int(-1, 1)) : random.int(0, fullSize);
+      const cut =
+        random.next() < 0.2 ? Math.max(0, boundary + random.between(-1, 1)) : random.between(0, fullSize);
       const work = join(root, `cut-${i}`);
       cpSync(template, work, { recursive: true });
       truncateSync(join(work, 'topics', 't', '0', segmentFile), Math.min(cut, fullSize));
