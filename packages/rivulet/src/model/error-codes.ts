@@ -16,6 +16,7 @@ export const errorCodes = {
   INVALID_RECORD: { domain: 'user', retryable: false },
   INVALID_JSON: { domain: 'user', retryable: false },
   UNSUPPORTED_COMPRESSION: { domain: 'user', retryable: false },
+  INVALID_PLAN: { domain: 'user', retryable: false },
   // idempotent producers and consumer groups
   OUT_OF_ORDER_SEQUENCE: { domain: 'user', retryable: false },
   PRODUCER_FENCED: { domain: 'user', retryable: false },
@@ -31,6 +32,12 @@ export const errorCodes = {
   LOG_METADATA_CORRUPT: { domain: 'external', retryable: false },
   PARTITION_FAILED: { domain: 'external', retryable: false },
   CORRUPT_BATCH: { domain: 'external', retryable: false },
+  // state stores
+  STATE_STORE_CLOSED: { domain: 'user', retryable: false },
+  STATE_KEY_TOO_LARGE: { domain: 'user', retryable: false },
+  STATE_BACKEND_FAILED: { domain: 'external', retryable: false },
+  STATE_RESTORE_FAILED: { domain: 'external', retryable: false },
+  STATE_CHANGELOG_DIVERGED: { domain: 'internal', retryable: false },
   // testing and fault injection
   FAILPOINT: { domain: 'internal', retryable: false },
   INTERNAL: { domain: 'internal', retryable: false },

@@ -11,3 +11,5 @@ export {
 } from './failpoint.ts';
 export { murmur2, partitionForKey } from './murmur2.ts';
 export type { Bytes, Headers, ProducerRecord } from './record.ts';
+export { bytesSerde, float64Serde, jsonSerde, type Serde, stringSerde } from './serde.ts';
+export type { StandardSchemaV1 } from './standard-schema.ts';

@@ -1,0 +1,111 @@
+/**
+ * Compile-time tests of the DSL's types, checked by `tsc -p tsconfig.json` in CI (never executed). Every
+ * `@ts-expect-error` marks a chain that must NOT compile: if it ever compiles, tsc reports the directive
+ * as unused and CI fails. The other lines must compile with the types they assert.
+ */
+import { z } from 'zod';
+import { json, pipeline, type Stream, type Table, text, topic } from './index.ts';
+
+const Order = z.object({
+  orderId: z.string(),
+  sku: z.string(),
+  qty: z.number().int(),
+  type: z.enum(['placed', 'cancelled', 'shipped']),
+});
+const Movement = z.object({
+  sku: z.string(),
+  qty: z.number(),
+  kind: z.enum(['received', 'reserved', 'released']),
+});
+
+/** Mutual assignability: the types accept exactly the same values (zod's mapped types are not 'identical'). */
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+function expectType<A, B>(_proof: Equals<A, B>): void {}
+
+const p = pipeline('types');
+const orders = p.from('orders', topic('orders', json(Order)));
+expectType<
+  typeof orders,
+  Stream<{ orderId: string; sku: string; qty: number; type: 'placed' | 'cancelled' | 'shipped' }, unknown>
+>(true);
+
+// The schema's type flows through map without explicit generics.
+const skus = orders.map((o) => o.sku);
+expectType<typeof skus, Stream<string, unknown>>(true);
+// @ts-expect-error: no such field on Order
+orders.map((o) => o.price);
+
+// A type-guard filter narrows; a boolean filter does not.
+const placed = orders.filter((o): o is typeof o & { type: 'placed' } => o.type === 'placed');
+expectType<typeof placed, Stream<{ orderId: string; sku: string; qty: number; type: 'placed' }, unknown>>(
+  true,
+);
+// @ts-expect-error: a narrowed stream is no longer a stream of every order
+expectType<typeof placed, typeof orders>(true);
+const big = orders.filter((o) => o.qty > 10);
+expectType<typeof big, typeof orders>(true);
+
+// keyBy gives a KeyedStream whose aggregations make typed tables.
+const bySku = orders.keyBy((o) => o.sku);
+const counts = bySku.count('orders-per-sku');
+expectType<typeof counts, Table<string, number>>(true);
+const stock = bySku.aggregate(
+  'stock',
+  () => 0,
+  (level, o, key) => {
+    expectType<typeof key, string>(true);
+    return o.type === 'placed' ? level - o.qty : level;
+  },
+);
+expectType<typeof stock, Table<string, number>>(true);
+// @ts-expect-error: the accumulator type is fixed by init (number), add must return number
+bySku.aggregate(
+  'bad',
+  () => 0,
+  (level, o) => `${level}${o.sku}`,
+);
+// @ts-expect-error: aggregations need a key: a plain stream has no count()
+orders.count('no-key');
+// @ts-expect-error: sum needs a number extractor
+bySku.sum('bad-sum', (o) => o.sku);
+
+// Sinks accept the stream's type; a text topic takes strings only.
+skus.to('sku-out', topic('skus', text()));
+// @ts-expect-error: a stream of objects cannot go to a text topic
+orders.to('orders-out', topic('orders-copy', text()));
+counts.toStream().to('counts-out', topic('counts', json()));
+// @ts-expect-error: a sink needs a name
+orders.to(topic('orders-copy2', json()));
+
+// merge takes streams of the same type only.
+const movements = p.from('movements', topic('movements', json(Movement)));
+const deltas = orders
+  .map((o) => ({ sku: o.sku, delta: -o.qty }))
+  .merge(movements.map((m) => ({ sku: m.sku, delta: m.qty })));
+expectType<typeof deltas, Stream<{ sku: string; delta: number }, unknown>>(true);
+// @ts-expect-error: merging a stream of strings into a stream of objects
+deltas.merge(skus);
+
+// split: named branches, type guards narrow their branch, `default` holds the rest.
+const parts = orders.split('by-type', {
+  placed: (o): o is typeof o & { type: 'placed' } => o.type === 'placed',
+  large: (o) => o.qty > 100,
+});
+expectType<typeof parts.large, typeof orders>(true);
+expectType<typeof parts.default, typeof orders>(true);
+// @ts-expect-error: no branch of that name
+parts.cancelled;
+
+// process: per-key state; the output type is inferred from what process returns.
+const alerts = bySku.process(
+  'low-stock',
+  {
+    process(order, context) {
+      const level = context.state<number>('levels');
+      level.set((level.get() ?? 0) - order.qty);
+      return [{ sku: context.key, level: level.get() ?? 0 }];
+    },
+  },
+  { stores: [{ name: 'levels' }] },
+);
+expectType<typeof alerts, Stream<{ sku: string; level: number }, string>>(true);

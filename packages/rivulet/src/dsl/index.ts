@@ -1,0 +1,14 @@
+export { bytes, type Format, json, text } from './format.ts';
+export { KeyedStream } from './keyed-stream.ts';
+export { Pipeline, pipeline } from './pipeline.ts';
+export type { KeyedState, Processor, ProcessorContext, StoreDefinition } from './processor.ts';
+export type { Key, RecordContext } from './record-context.ts';
+export { Stream } from './stream.ts';
+export { Table } from './table.ts';
+export {
+  type SinkSpec,
+  type SourceSpec,
+  type TopicSpec,
+  type TopicSpecOptions,
+  topic,
+} from './topic-spec.ts';

@@ -1,0 +1,95 @@
+import type { AggregateOp, FormatSpec, StoreSpec, UserFunction } from '../plan/index.ts';
+import type { DslNode } from './dsl-node.ts';
+import type { Processor, StoreDefinition } from './processor.ts';
+import { durationMs, Stream } from './stream.ts';
+import { Table } from './table.ts';
+
+const v8Value: FormatSpec = Object.freeze({ kind: 'v8' });
+const numberValue: FormatSpec = Object.freeze({ kind: 'float64' });
+
+/** A stream grouped by key K: the input of keyed aggregations and processors. */
+export class KeyedStream<K, T> {
+  /** @internal */
+  readonly node: DslNode;
+
+  /** @internal */
+  constructor(node: DslNode) {
+    this.node = node;
+  }
+
+  #aggregate<V>(
+    name: string,
+    op: AggregateOp,
+    fns: { init?: unknown; add?: unknown },
+    valueFormat: FormatSpec,
+  ): Table<K, V> {
+    const builder = this.node.builder;
+    const store: StoreSpec = { name, keyFormat: this.node.keyFormat, valueFormat };
+    const id = builder.add({
+      kind: 'aggregate',
+      inputs: [this.node.id],
+      name,
+      op,
+      store,
+      ...(fns.init === undefined ? {} : { init: builder.fn(fns.init as UserFunction) }),
+      ...(fns.add === undefined ? {} : { add: builder.fn(fns.add as UserFunction) }),
+    });
+    return new Table<K, V>({ builder, id, keyFormat: this.node.keyFormat }, name);
+  }
+
+  /** Combines the values of each key pairwise; the first value of a key is its initial result. */
+  reduce(name: string, fn: (accumulator: T, value: T) => T): Table<K, T> {
+    return this.#aggregate(name, 'reduce', { add: fn }, v8Value);
+  }
+
+  /** Folds the values of each key into an accumulator that starts as `init()`. */
+  aggregate<A>(name: string, init: () => A, add: (accumulator: A, value: T, key: K) => A): Table<K, A> {
+    return this.#aggregate(name, 'aggregate', { init, add }, v8Value);
+  }
+
+  /** Records per key. */
+  count(name: string): Table<K, number> {
+    return this.#aggregate(name, 'count', {}, numberValue);
+  }
+
+  /** Sum of `fn(value)` per key. */
+  sum(name: string, fn: (value: T) => number): Table<K, number> {
+    return this.#aggregate(name, 'sum', { add: fn }, numberValue);
+  }
+
+  /** Smallest `fn(value)` per key. */
+  min(name: string, fn: (value: T) => number): Table<K, number> {
+    return this.#aggregate(name, 'min', { add: fn }, numberValue);
+  }
+
+  /** Largest `fn(value)` per key. */
+  max(name: string, fn: (value: T) => number): Table<K, number> {
+    return this.#aggregate(name, 'max', { add: fn }, numberValue);
+  }
+
+  /** Low-level processing with per-key stores (declared in `options.stores`). */
+  process<U>(
+    name: string,
+    processor: Processor<K, T, U>,
+    options: { stores?: StoreDefinition[] } = {},
+  ): Stream<U, K> {
+    const builder = this.node.builder;
+    const stores: StoreSpec[] = (options.stores ?? []).map((s) => {
+      const ttlMs = durationMs(s.ttl);
+      return {
+        name: s.name,
+        keyFormat: this.node.keyFormat,
+        valueFormat: v8Value,
+        ...(ttlMs === undefined ? {} : { ttlMs }),
+      };
+    });
+    const id = builder.add({
+      kind: 'process',
+      inputs: [this.node.id],
+      name,
+      fn: builder.fn(processor.process.bind(processor) as UserFunction),
+      stores,
+    });
+    return new Stream<U, K>({ builder, id, keyFormat: this.node.keyFormat });
+  }
+}

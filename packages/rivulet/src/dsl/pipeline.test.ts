@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { z } from 'zod';
+import { isEngineError } from '../model/index.ts';
+import { buildTopology, type Plan, planToJson, type SourceNode } from '../plan/index.ts';
+import { json, pipeline, text, topic } from './index.ts';
+
+const Order = z.object({
+  sku: z.string(),
+  qty: z.number(),
+  type: z.enum(['placed', 'cancelled', 'shipped']),
+});
+const Movement = z.object({
+  sku: z.string(),
+  qty: z.number(),
+  kind: z.enum(['received', 'reserved', 'released']),
+});
+
+function stockTracker(): Plan {
+  const p = pipeline('stock-tracker');
+  const orders = p.from('orders', topic('orders', json(Order)));
+  const movements = p.from('movements', topic('stock-movements', json(Movement)));
+  const deltas = orders
+    .map((o) => ({ sku: o.sku, delta: o.type === 'placed' ? -o.qty : o.type === 'cancelled' ? o.qty : 0 }))
+    .merge(
+      movements.map((m) => ({
+        sku: m.sku,
+        delta: m.kind === 'received' || m.kind === 'released' ? m.qty : -m.qty,
+      })),
+    );
+  const levels = deltas.keyBy((d) => d.sku).sum('stock-level', (d) => d.delta);
+  levels.toStream().to('levels-out', topic('stock-levels', json()));
+  orders
+    .filter((o) => o.qty > 100)
+    .map((o) => o.sku)
+    .to('big-orders', topic('big-orders', text()));
+  return p.plan();
+}
+
+test('the DSL builds a frozen, JSON-serialisable plan with every user function referenced', () => {
+  const plan = stockTracker();
+  assert.ok(
+    Object.isFrozen(plan) && Object.isFrozen(plan.nodes) && plan.nodes.every((n) => Object.isFrozen(n)),
+  );
+  const data = JSON.parse(JSON.stringify(planToJson(plan))) as ReturnType<typeof planToJson>;
+  assert.deepEqual(
+    data.nodes.map((n) => n.kind),
+    [
+      'source',
+      'source',
+      'map',
+      'map',
+      'merge',
+      'keyBy',
+      'aggregate',
+      'toStream',
+      'sink',
+      'filter',
+      'map',
+      'sink',
+    ],
+  );
+  for (const node of plan.nodes) {
+    for (const value of Object.values(node))
+      if (typeof value === 'string' && /^f\d+$/.test(value)) assert.ok(plan.functions.has(value));
+  }
+});
+
+test('a keyBy feeding an aggregation splits the plan at a repartition topic', () => {
+  const topology = buildTopology(stockTracker());
+  assert.equal(topology.subTopologies.length, 2);
+  const [first, second] = topology.subTopologies;
+  assert.deepEqual(
+    first!.inputs.map((i) => i.topic),
+    ['orders', 'stock-movements'],
+  );
+  assert.deepEqual(
+    first!.repartitions.map((r) => r.topic),
+    ['stock-tracker-keyBy5-repartition'],
+  );
+  assert.deepEqual(
+    first!.sinks.map((s) => s.topic),
+    ['big-orders'],
+  );
+  assert.deepEqual(
+    second!.inputs.map((i) => [i.topic, i.kind]),
+    [['stock-tracker-keyBy5-repartition', 'repartition']],
+  );
+  assert.deepEqual(
+    second!.stores.map((s) => [s.name, s.changelogTopic]),
+    [['stock-level', 'stock-tracker-stock-level-changelog']],
+  );
+  assert.deepEqual(
+    second!.sinks.map((s) => s.topic),
+    ['stock-levels'],
+  );
+  assert.deepEqual(topology.internalTopics, [
+    { topic: 'stock-tracker-keyBy5-repartition', kind: 'repartition' },
+    { topic: 'stock-tracker-stock-level-changelog', kind: 'changelog' },
+  ]);
+});
+
+test('explain prints sub-topologies, repartition topics, stores and sinks', () => {
+  const p = pipeline('shop');
+  p.from('orders', topic('orders', json(Order)))
+    .keyBy((o) => o.sku)
+    .count('per-sku')
+    .toStream()
+    .to('out', topic('counts', json()));
+  const text = p.explain();
+  for (const expected of [
+    'pipeline shop: 2 sub-topologies',
+    "source 'orders' <- topic orders (key bytes, value json+schema, from earliest)",
+    'repartition #1 -> topic shop-keyBy1-repartition',
+    'reads shop-keyBy1-repartition (repartition)',
+    "aggregate 'per-sku' (count) [store per-sku]",
+    "store per-sku of 'per-sku' (changelog shop-per-sku-changelog)",
+    "sink 'out' -> topic counts",
+  ]) {
+    assert.ok(text.includes(expected), `missing "${expected}" in:\n${text}`);
+  }
+});
+
+test('validation reports every problem with its operator, and plan() refuses to build', () => {
+  const p = pipeline('bad pipeline');
+  const orders = p.from('orders', topic('orders', json()));
+  orders.to('orders', topic('orders', json()));
+  orders.to('', topic('other', json()));
+  orders.keyBy((o) => String(o)).count('orders');
+  orders.mapAsync('enrich', async (o) => o, { concurrency: 0 });
+  const issues = p.validate();
+  const summary = issues.map((i) => `${i.code} ${i.operator}`);
+  assert.deepEqual(
+    summary.sort(),
+    [
+      "DUPLICATE_NAME aggregate 'orders'",
+      "DUPLICATE_NAME sink 'orders'",
+      'INVALID_ARGUMENT bad pipeline',
+      "INVALID_ARGUMENT mapAsync 'enrich'",
+      "MISSING_NAME sink ''",
+      "TOPIC_LOOP sink 'orders'",
+    ].sort(),
+  );
+  assert.throws(
+    () => p.plan(),
+    (e) => isEngineError(e, 'INVALID_PLAN') && String(e.message).includes('TOPIC_LOOP'),
+  );
+});
+
+test('a source built from a schema validates and types its records; violations are INVALID_RECORD', () => {
+  const p = pipeline('v');
+  p.from('orders', topic('orders', json(Order))).to('out', topic('out', json()));
+  const plan = p.plan();
+  const source = plan.nodes[0] as SourceNode;
+  assert.equal(source.valueFormat.kind, 'json');
+  const validate = plan.functions.get((source.valueFormat as { schema: string }).schema) as unknown as (
+    v: unknown,
+  ) => unknown;
+  assert.deepEqual(validate({ sku: 'a', qty: 2, type: 'placed' }), { sku: 'a', qty: 2, type: 'placed' });
+  assert.throws(
+    () => validate({ sku: 'a', qty: 'two', type: 'placed' }),
+    (e) => isEngineError(e, 'INVALID_RECORD') && String(e.message).includes('qty'),
+  );
+});
+
+test('split routes to named branches plus default', () => {
+  const p = pipeline('split');
+  const parts = p
+    .from('orders', topic('orders', json(Order)))
+    .split('by-size', { small: (o) => o.qty < 10, medium: (o) => o.qty < 100 });
+  parts.small.to('small', topic('small', json()));
+  parts.default.to('large', topic('large', json()));
+  const plan = p.plan();
+  const branch = plan.nodes.find((n) => n.kind === 'branch');
+  assert.deepEqual(branch && 'branchNames' in branch ? branch.branchNames : [], ['small', 'medium']);
+  assert.deepEqual(
+    plan.nodes.filter((n) => n.kind === 'branchOutput').map((n) => ('index' in n ? n.index : -1)),
+    [0, 1, 2],
+  );
+});

@@ -1,0 +1,102 @@
+import { EngineError } from '../model/index.ts';
+import {
+  explainPlan,
+  type Plan,
+  PlanBuilder,
+  type PlanIssue,
+  type UserFunction,
+  validatePlan,
+} from '../plan/index.ts';
+import { Stream } from './stream.ts';
+import type { SourceSpec } from './topic-spec.ts';
+
+/**
+ * A pipeline under construction: add sources with `from`, build streams from them, and hand the
+ * pipeline to the engine (or `plan()` it to inspect). Every source, sink and stateful operator has a
+ * user-given name, unique in the pipeline.
+ */
+export class Pipeline {
+  readonly name: string;
+  readonly #builder: PlanBuilder;
+
+  constructor(name: string) {
+    this.name = name;
+    this.#builder = new PlanBuilder(name);
+  }
+
+  /** Reads a source; the stream's type comes from the source's format (schema). */
+  from<T>(name: string, source: SourceSpec<T>): Stream<T, unknown> {
+    const value = source.value;
+    const valueFormat =
+      value.schema === undefined
+        ? value.spec
+        : { kind: 'json' as const, schema: this.#builder.fn(validatorOf(value.schema)) };
+    const id = this.#builder.add({
+      kind: 'source',
+      inputs: [],
+      name,
+      topic: source.topic,
+      keyFormat: source.key.spec,
+      valueFormat,
+      startFrom: source.startFrom,
+    });
+    return new Stream<T, unknown>({ builder: this.#builder, id, keyFormat: source.key.spec });
+  }
+
+  /** Every problem of the pipeline as built so far. */
+  validate(): PlanIssue[] {
+    return validatePlan(this.#builder.build());
+  }
+
+  /** The frozen plan; throws INVALID_PLAN listing every issue when it cannot run. */
+  plan(): Plan {
+    const plan = this.#builder.build();
+    const issues = validatePlan(plan);
+    if (issues.length > 0) {
+      throw new EngineError(
+        'INVALID_PLAN',
+        `pipeline '${this.name}' has ${issues.length} problem(s):\n${issues.map((i) => `- ${i.operator}: ${i.message} (${i.code})`).join('\n')}`,
+        {
+          details: { pipeline: this.name, issues },
+        },
+      );
+    }
+    return plan;
+  }
+
+  /** The topology as text (sub-topologies, repartition topics, stores). */
+  explain(): string {
+    return explainPlan(this.#builder.build());
+  }
+}
+
+/** Starts a pipeline definition. */
+export function pipeline(name: string): Pipeline {
+  return new Pipeline(name);
+}
+
+/** Wraps a Standard Schema into a synchronous validator: returns the parsed value or throws INVALID_RECORD. */
+function validatorOf(schema: { '~standard': { validate: (value: unknown) => unknown } }): UserFunction {
+  const validate = (value: unknown): unknown => {
+    const result = schema['~standard'].validate(value) as
+      | { value?: unknown; issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> }> }
+      | Promise<unknown>;
+    if (result instanceof Promise)
+      throw new EngineError('INVALID_ARGUMENT', 'async schemas are not supported for sources');
+    if (result.issues !== undefined) {
+      const first = result.issues[0];
+      const path = first?.path
+        ?.map((p) =>
+          typeof p === 'object' && p !== null && 'key' in p ? String((p as { key: unknown }).key) : String(p),
+        )
+        .join('.');
+      throw new EngineError(
+        'INVALID_RECORD',
+        `schema violation${path ? ` at ${path}` : ''}: ${first?.message ?? 'invalid'}`,
+        { details: { issues: result.issues } },
+      );
+    }
+    return result.value;
+  };
+  return validate as UserFunction;
+}

@@ -1,0 +1,33 @@
+/**
+ * Low-level per-key processing (`KeyedStream.process`). The runtime calls `process` once per record, in
+ * order per key, with a context bound to the record's key; state and timers are scoped to that key and
+ * are durable (restored after a crash to the last checkpoint).
+ */
+export interface ProcessorContext<K> {
+  readonly key: K;
+  readonly timestamp: number;
+  /** The named store (declared in `process(name, processor, { stores })`), scoped to the current key. */
+  state<V>(store: string): KeyedState<V>;
+}
+
+export interface KeyedState<V> {
+  get(): V | undefined;
+  set(value: V): void;
+  clear(): void;
+}
+
+/**
+ * Handles one record and returns the values to emit (their type becomes the stream's type), each with
+ * the record's key and timestamp. One processor object serves every key and task: keep state in the
+ * context's stores, never in the object.
+ */
+export interface Processor<K, T, U> {
+  process(value: T, context: ProcessorContext<K>): readonly U[] | undefined;
+}
+
+/** Declares a store a processor uses. */
+export interface StoreDefinition {
+  name: string;
+  /** Entries not written for this long disappear (processing time). */
+  ttl?: string | number;
+}

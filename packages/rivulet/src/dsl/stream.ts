@@ -1,0 +1,143 @@
+import { type Duration, parseDuration } from '../model/index.ts';
+import type { FormatSpec, NodeDraft, UserFunction } from '../plan/index.ts';
+import type { DslNode } from './dsl-node.ts';
+import { KeyedStream } from './keyed-stream.ts';
+import type { Key, RecordContext } from './record-context.ts';
+import type { SinkSpec } from './topic-spec.ts';
+
+/** A type guard for S, written as a method so its parameter is bivariant and any guard over T matches. */
+type GuardOf<S> = { check(value: unknown, context: never): value is S }['check'];
+/** The narrowed type of a type-guard predicate over T, or T for a plain boolean predicate. */
+type Guarded<T, P> = P extends GuardOf<infer S> ? (S extends T ? S : T) : T;
+
+const jsonKey: FormatSpec = Object.freeze({ kind: 'json' });
+
+/**
+ * An unbounded stream of values of type T whose records carry keys of type K. Every method adds a node to
+ * the pipeline's plan and returns a new stream; nothing runs until the pipeline is started.
+ */
+export class Stream<T, K = unknown> {
+  /** @internal */
+  readonly node: DslNode;
+
+  /** @internal */
+  constructor(node: DslNode) {
+    this.node = node;
+  }
+
+  #next<U, K2 = K>(draft: NodeDraft, keyFormat = this.node.keyFormat): Stream<U, K2> {
+    return new Stream<U, K2>({ builder: this.node.builder, id: this.node.builder.add(draft), keyFormat });
+  }
+
+  #fn(f: unknown): string {
+    return this.node.builder.fn(f as UserFunction);
+  }
+
+  /** Transforms each value; the key stays. */
+  map<U>(fn: (value: T, context: RecordContext<K>) => U): Stream<U, K> {
+    return this.#next({ kind: 'map', inputs: [this.node.id], fn: this.#fn(fn) });
+  }
+
+  /** Keeps values the predicate accepts; a type guard narrows the stream's type. */
+  filter<S extends T>(predicate: (value: T, context: RecordContext<K>) => value is S): Stream<S, K>;
+  filter(predicate: (value: T, context: RecordContext<K>) => boolean): Stream<T, K>;
+  filter(predicate: (value: T, context: RecordContext<K>) => boolean): Stream<T, K> {
+    return this.#next({ kind: 'filter', inputs: [this.node.id], fn: this.#fn(predicate) });
+  }
+
+  /** Replaces each value by zero or more values (with the same key and timestamp). */
+  flatMap<U>(fn: (value: T, context: RecordContext<K>) => Iterable<U>): Stream<U, K> {
+    return this.#next({ kind: 'flatMap', inputs: [this.node.id], fn: this.#fn(fn) });
+  }
+
+  /** Calls `fn` for each value (logging, metrics) and passes the value on unchanged. */
+  peek(fn: (value: T, context: RecordContext<K>) => void): Stream<T, K> {
+    return this.#next({ kind: 'peek', inputs: [this.node.id], fn: this.#fn(fn) });
+  }
+
+  /** Interleaves this stream with others of the same type (order is kept within each input). */
+  merge(...others: Stream<T, K>[]): Stream<T, K> {
+    for (const other of others) {
+      if (other.node.builder !== this.node.builder)
+        throw new TypeError('merge: streams belong to different pipelines');
+    }
+    return this.#next({ kind: 'merge', inputs: [this.node.id, ...others.map((o) => o.node.id)] });
+  }
+
+  /**
+   * Routes each value to the first branch whose predicate accepts it, or to `default`. Type-guard
+   * predicates narrow their branch's type.
+   */
+  split<B extends Record<string, (value: T, context: RecordContext<K>) => boolean>>(
+    name: string,
+    branches: B,
+  ): { [N in keyof B]: Stream<Guarded<T, B[N]>, K> } & { default: Stream<T, K> } {
+    const names = Object.keys(branches);
+    if (names.includes('default'))
+      throw new TypeError(`split '${name}': 'default' is the name of the unmatched branch`);
+    const branch = this.node.builder.add({
+      kind: 'branch',
+      inputs: [this.node.id],
+      name,
+      branchNames: names,
+      predicates: names.map((n) => this.#fn(branches[n])),
+    });
+    const out = new Map<string, Stream<unknown, K>>();
+    [...names, 'default'].forEach((branchName, index) => {
+      const id = this.node.builder.add({ kind: 'branchOutput', inputs: [branch], index });
+      out.set(branchName, new Stream({ builder: this.node.builder, id, keyFormat: this.node.keyFormat }));
+    });
+    return Object.fromEntries(out) as { [N in keyof B]: Stream<Guarded<T, B[N]>, K> } & {
+      default: Stream<T, K>;
+    };
+  }
+
+  /**
+   * Keys each value by `fn` (JSON-encoded, so equal keys have equal bytes). A keyed aggregation after
+   * this makes the runtime repartition the stream by the new key.
+   */
+  keyBy<K2 extends Key>(fn: (value: T, context: RecordContext<K>) => K2): KeyedStream<K2, T> {
+    const id = this.node.builder.add({
+      kind: 'keyBy',
+      inputs: [this.node.id],
+      fn: this.#fn(fn),
+      keyFormat: jsonKey,
+    });
+    return new KeyedStream<K2, T>({ builder: this.node.builder, id, keyFormat: jsonKey });
+  }
+
+  /**
+   * Maps with an async function, at most `concurrency` calls in flight (default 16); results keep the
+   * input order per key.
+   */
+  mapAsync<U>(
+    name: string,
+    fn: (value: T, context: RecordContext<K>) => Promise<U>,
+    options: { concurrency?: number } = {},
+  ): Stream<U, K> {
+    return this.#next({
+      kind: 'mapAsync',
+      inputs: [this.node.id],
+      name,
+      fn: this.#fn(fn),
+      concurrency: options.concurrency ?? 16,
+    });
+  }
+
+  /** Writes every value to the sink (a topic), keyed by the record's key. */
+  to(name: string, sink: SinkSpec<T>): void {
+    this.node.builder.add({
+      kind: 'sink',
+      inputs: [this.node.id],
+      name,
+      topic: sink.topic,
+      keyFormat: this.node.keyFormat,
+      valueFormat: sink.value.spec,
+    });
+  }
+}
+
+/** Milliseconds from a user duration (for options such as store TTLs). */
+export function durationMs(value: Duration | undefined): number | undefined {
+  return value === undefined ? undefined : parseDuration(value);
+}

@@ -1,0 +1,53 @@
+import { type FormatSpec, nodeLabel, type Plan, type PlanNode } from './plan-node.ts';
+import { buildTopology } from './topology.ts';
+
+function format(spec: FormatSpec): string {
+  return spec.kind === 'json' && spec.schema !== undefined ? 'json+schema' : spec.kind;
+}
+
+function describe(node: PlanNode): string {
+  switch (node.kind) {
+    case 'source':
+      return `source '${node.name}' <- topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)}, from ${node.startFrom})`;
+    case 'sink':
+      return `sink '${node.name}' -> topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)})`;
+    case 'aggregate':
+      return `aggregate '${node.name}' (${node.op}) [store ${node.store.name}]`;
+    case 'process':
+      return `process '${node.name}' [stores ${node.stores.map((s) => s.name).join(', ') || 'none'}]`;
+    case 'mapAsync':
+      return `mapAsync '${node.name}' (concurrency ${node.concurrency})`;
+    case 'branch':
+      return `branch '${node.name}' (${node.branchNames.join(', ')}, default)`;
+    case 'branchOutput':
+      return `branch output ${node.index}`;
+    default:
+      return nodeLabel(node);
+  }
+}
+
+/**
+ * The topology as text: sub-topologies with their input topics, operators (with their inputs),
+ * repartition topics, stores and changelog topics, sinks.
+ */
+export function explainPlan(plan: Plan): string {
+  const topology = buildTopology(plan);
+  const lines = [
+    `pipeline ${plan.pipeline}: ${topology.subTopologies.length} sub-topolog${topology.subTopologies.length === 1 ? 'y' : 'ies'}`,
+  ];
+  for (const sub of topology.subTopologies) {
+    lines.push(`  sub-topology ${sub.id} (one task per input partition)`);
+    for (const input of sub.inputs) lines.push(`    reads ${input.topic} (${input.kind})`);
+    for (const id of sub.nodeIds) {
+      const node = plan.nodes[id]!;
+      const from = node.inputs.length === 0 ? '' : ` <- ${node.inputs.map((i) => `#${i}`).join(', ')}`;
+      lines.push(`    #${id} ${describe(node)}${from}`);
+    }
+    for (const r of sub.repartitions) lines.push(`    repartition #${r.keyByNodeId} -> topic ${r.topic}`);
+    for (const s of sub.stores)
+      lines.push(
+        `    store ${s.name} of '${s.operator}' (changelog ${s.changelogTopic}${s.ttlMs === undefined ? '' : `, ttl ${s.ttlMs} ms`})`,
+      );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,17 @@
+/** One problem `validatePlan` found, naming the operator it concerns. */
+export interface PlanIssue {
+  code:
+    | 'MISSING_NAME'
+    | 'DUPLICATE_NAME'
+    | 'UNKNOWN_INPUT'
+    | 'WRONG_INPUT_COUNT'
+    | 'CYCLE'
+    | 'UNKNOWN_FUNCTION'
+    | 'NOT_KEYED'
+    | 'INVALID_TOPIC'
+    | 'TOPIC_LOOP'
+    | 'INVALID_ARGUMENT';
+  /** The operator's label: its name, or kind#id. */
+  operator: string;
+  message: string;
+}

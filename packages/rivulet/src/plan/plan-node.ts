@@ -1,0 +1,155 @@
+/**
+ * The plan: a pipeline as a graph of kind-tagged nodes. Nodes are frozen plain data (JSON-serialisable);
+ * user functions are not inlined but named by a `FunctionRef` into the plan's function table, so a plan
+ * can be printed, compared, shipped to another process (which rebuilds the functions by loading the same
+ * pipeline module) and explained. Front ends (DSL, SQL) emit plans; the runtime compiles them.
+ */
+
+/** A key into `Plan.functions`. */
+export type FunctionRef = string;
+
+/** How a key or value is encoded in a topic or store. `schema` validates decoded JSON (Standard Schema). */
+export type FormatSpec =
+  | { readonly kind: 'json'; readonly schema?: FunctionRef }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'bytes' }
+  | { readonly kind: 'float64' }
+  /** Node's structured-clone serialisation (v8.serialize): internal topics between sub-topologies. */
+  | { readonly kind: 'v8' };
+
+/** A keyed store owned by a stateful operator; its changelog topic is derived from pipeline and name. */
+export interface StoreSpec {
+  readonly name: string;
+  readonly keyFormat: FormatSpec;
+  readonly valueFormat: FormatSpec;
+  readonly ttlMs?: number;
+}
+
+interface NodeBase<K extends string> {
+  readonly id: number;
+  readonly kind: K;
+  readonly inputs: readonly number[];
+}
+
+/** Reads a topic of the log. `name` is user-given and unique in the pipeline. */
+export interface SourceNode extends NodeBase<'source'> {
+  readonly name: string;
+  readonly topic: string;
+  readonly keyFormat: FormatSpec;
+  readonly valueFormat: FormatSpec;
+  /** Where to start when the pipeline has no checkpoint yet. */
+  readonly startFrom: 'earliest' | 'latest';
+}
+
+export interface MapNode extends NodeBase<'map'> {
+  readonly fn: FunctionRef;
+}
+
+export interface FilterNode extends NodeBase<'filter'> {
+  readonly fn: FunctionRef;
+}
+
+export interface FlatMapNode extends NodeBase<'flatMap'> {
+  readonly fn: FunctionRef;
+}
+
+export interface PeekNode extends NodeBase<'peek'> {
+  readonly fn: FunctionRef;
+}
+
+/** Interleaves its inputs (no order between inputs; order per input is kept). */
+export interface MergeNode extends NodeBase<'merge'> {}
+
+/** Sets a new key; a stateful operator downstream makes the runtime repartition on it. */
+export interface KeyByNode extends NodeBase<'keyBy'> {
+  readonly fn: FunctionRef;
+  readonly keyFormat: FormatSpec;
+}
+
+/** Routes each record to the first branch whose predicate accepts it; `BranchOutputNode`s read them. */
+export interface BranchNode extends NodeBase<'branch'> {
+  readonly name: string;
+  readonly predicates: readonly FunctionRef[];
+  readonly branchNames: readonly string[];
+}
+
+/** Branch `index` of a BranchNode; index === predicates.length is the default branch (no predicate matched). */
+export interface BranchOutputNode extends NodeBase<'branchOutput'> {
+  readonly index: number;
+}
+
+export type AggregateOp = 'reduce' | 'aggregate' | 'count' | 'sum' | 'min' | 'max';
+
+/**
+ * Folds the records of each key into one value held in `store`, producing a table (one upsert per input
+ * record). reduce: `add(acc, value)` seeded by the first value; aggregate: `init()` then
+ * `add(acc, value, key)`; count; sum/min/max of `add(value)` (a number extractor).
+ */
+export interface AggregateNode extends NodeBase<'aggregate'> {
+  readonly name: string;
+  readonly op: AggregateOp;
+  readonly init?: FunctionRef;
+  readonly add?: FunctionRef;
+  readonly store: StoreSpec;
+}
+
+/** The changelog of a table as a stream of `{ key, value }` (value null = deleted). */
+export interface ToStreamNode extends NodeBase<'toStream'> {}
+
+/** Low-level per-key processing with stores and timers; `fn` names a processor factory. */
+export interface ProcessNode extends NodeBase<'process'> {
+  readonly name: string;
+  readonly fn: FunctionRef;
+  readonly stores: readonly StoreSpec[];
+}
+
+/** Async mapping with at most `concurrency` calls in flight; results keep input order per key. */
+export interface MapAsyncNode extends NodeBase<'mapAsync'> {
+  readonly name: string;
+  readonly fn: FunctionRef;
+  readonly concurrency: number;
+}
+
+/** Writes to a topic of the log. `name` is user-given and unique in the pipeline. */
+export interface SinkNode extends NodeBase<'sink'> {
+  readonly name: string;
+  readonly topic: string;
+  readonly keyFormat: FormatSpec;
+  readonly valueFormat: FormatSpec;
+}
+
+export type PlanNode =
+  | SourceNode
+  | MapNode
+  | FilterNode
+  | FlatMapNode
+  | PeekNode
+  | MergeNode
+  | KeyByNode
+  | BranchNode
+  | BranchOutputNode
+  | AggregateNode
+  | ToStreamNode
+  | ProcessNode
+  | MapAsyncNode
+  | SinkNode;
+
+export type PlanNodeKind = PlanNode['kind'];
+
+/** Operators that keep state per key and therefore need their input partitioned by key. */
+export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set(['aggregate', 'process']);
+
+/** A user function of any shape; the runtime casts it by the node kind that references it. */
+export type UserFunction = (...args: never[]) => unknown;
+
+/** A whole pipeline. Frozen; `functions` is the only part that is not plain data. */
+export interface Plan {
+  readonly pipeline: string;
+  readonly nodes: readonly PlanNode[];
+  readonly functions: ReadonlyMap<FunctionRef, UserFunction>;
+}
+
+/** A readable label for a node in messages: its name, or kind#id. */
+export function nodeLabel(node: PlanNode): string {
+  return 'name' in node ? `${node.kind} '${node.name}'` : `${node.kind}#${node.id}`;
+}

@@ -1,0 +1,161 @@
+import {
+  type FormatSpec,
+  keyedStatefulKinds,
+  type Plan,
+  type PlanNode,
+  type StoreSpec,
+} from './plan-node.ts';
+
+/** A topic a sub-topology reads: a user topic (source node) or a repartition topic. */
+export interface TopologyInput {
+  topic: string;
+  kind: 'source' | 'repartition';
+  /** The source node (for `source`) or the first node fed by the repartition topic. */
+  nodeId: number;
+  keyFormat: FormatSpec;
+  valueFormat: FormatSpec;
+}
+
+export interface TopologyStore extends StoreSpec {
+  operator: string;
+  changelogTopic: string;
+}
+
+/**
+ * A connected part of the plan between topics. The runtime runs one task per (sub-topology, partition);
+ * all inputs of a sub-topology must have the same partition count (co-partitioning).
+ */
+export interface SubTopology {
+  id: number;
+  nodeIds: number[];
+  inputs: TopologyInput[];
+  /** keyBy nodes whose output is written to a repartition topic read by a later sub-topology. */
+  repartitions: Array<{ keyByNodeId: number; topic: string }>;
+  stores: TopologyStore[];
+  sinks: Array<{ nodeId: number; name: string; topic: string }>;
+}
+
+export interface Topology {
+  pipeline: string;
+  subTopologies: SubTopology[];
+  /** Topics the engine owns: repartition and changelog topics. */
+  internalTopics: Array<{ topic: string; kind: 'repartition' | 'changelog' }>;
+}
+
+export function repartitionTopicName(pipeline: string, node: PlanNode): string {
+  return `${pipeline}-keyBy${node.id}-repartition`;
+}
+
+export function changelogTopicName(pipeline: string, store: string): string {
+  return `${pipeline}-${store}-changelog`;
+}
+
+export const internalValueFormat: FormatSpec = Object.freeze({ kind: 'v8' });
+
+/**
+ * Splits a plan into sub-topologies. A keyBy whose output reaches a keyed stateful operator (aggregate,
+ * process) before another keyBy is a repartition point: its records are written to a repartition topic
+ * keyed by the new key and read back, partitioned by that key, by the sub-topology of the stateful
+ * operator. Every other edge keeps both ends in one sub-topology (connected components).
+ */
+export function buildTopology(plan: Plan): Topology {
+  const nodes = plan.nodes;
+  const children: number[][] = nodes.map(() => []);
+  for (const node of nodes) for (const input of node.inputs) children[input]?.push(node.id);
+
+  const reachesKeyedState = (start: number): boolean => {
+    const stack = [...(children[start] ?? [])];
+    const seen = new Set<number>();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = nodes[id]!;
+      if (keyedStatefulKinds.has(node.kind)) return true;
+      if (node.kind === 'keyBy') continue;
+      stack.push(...children[id]!);
+    }
+    return false;
+  };
+  const repartitionPoints = new Set(
+    nodes.filter((n) => n.kind === 'keyBy' && reachesKeyedState(n.id)).map((n) => n.id),
+  );
+
+  // Union-find over the edges that are not cut by a repartition.
+  const parent = nodes.map((n) => n.id);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  for (const node of nodes) {
+    for (const input of node.inputs) {
+      if (!repartitionPoints.has(input)) parent[find(node.id)] = find(input);
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (const node of nodes) {
+    const root = find(node.id);
+    const group = groups.get(root);
+    if (group === undefined) groups.set(root, [node.id]);
+    else group.push(node.id);
+  }
+  const ordered = [...groups.values()].sort((a, b) => a[0]! - b[0]!);
+  const subTopologyOf = new Map<number, number>();
+  ordered.forEach((ids, index) => {
+    for (const id of ids) subTopologyOf.set(id, index);
+  });
+
+  const internalTopics: Topology['internalTopics'] = [];
+  const subTopologies: SubTopology[] = ordered.map((nodeIds, id) => ({
+    id,
+    nodeIds,
+    inputs: [],
+    repartitions: [],
+    stores: [],
+    sinks: [],
+  }));
+  for (const node of nodes) {
+    const sub = subTopologies[subTopologyOf.get(node.id)!]!;
+    if (node.kind === 'source') {
+      sub.inputs.push({
+        topic: node.topic,
+        kind: 'source',
+        nodeId: node.id,
+        keyFormat: node.keyFormat,
+        valueFormat: node.valueFormat,
+      });
+    }
+    if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
+    if (node.kind === 'keyBy' && repartitionPoints.has(node.id)) {
+      const topic = repartitionTopicName(plan.pipeline, node);
+      sub.repartitions.push({ keyByNodeId: node.id, topic });
+      internalTopics.push({ topic, kind: 'repartition' });
+      for (const child of children[node.id]!) {
+        const readers = subTopologies[subTopologyOf.get(child)!]!;
+        if (!readers.inputs.some((i) => i.topic === topic)) {
+          readers.inputs.push({
+            topic,
+            kind: 'repartition',
+            nodeId: child,
+            keyFormat: node.keyFormat,
+            valueFormat: internalValueFormat,
+          });
+        }
+      }
+    }
+    const stores = node.kind === 'aggregate' ? [node.store] : node.kind === 'process' ? node.stores : [];
+    for (const store of stores) {
+      const changelogTopic = changelogTopicName(plan.pipeline, store.name);
+      sub.stores.push({
+        ...store,
+        operator: 'name' in node ? node.name : `${node.kind}#${node.id}`,
+        changelogTopic,
+      });
+      internalTopics.push({ topic: changelogTopic, kind: 'changelog' });
+    }
+  }
+  return { pipeline: plan.pipeline, subTopologies, internalTopics };
+}

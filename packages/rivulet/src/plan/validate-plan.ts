@@ -1,0 +1,129 @@
+import type { PlanIssue } from './plan-issue.ts';
+import { nodeLabel, type Plan, type PlanNode } from './plan-node.ts';
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+function functionRefs(node: PlanNode): string[] {
+  switch (node.kind) {
+    case 'map':
+    case 'filter':
+    case 'flatMap':
+    case 'peek':
+    case 'keyBy':
+    case 'process':
+    case 'mapAsync':
+      return [node.fn];
+    case 'branch':
+      return [...node.predicates];
+    case 'aggregate':
+      return [node.init, node.add].filter((f): f is string => f !== undefined);
+    default:
+      return [];
+  }
+}
+
+function expectedInputs(node: PlanNode): [min: number, max: number] {
+  if (node.kind === 'source') return [0, 0];
+  if (node.kind === 'merge') return [2, Number.POSITIVE_INFINITY];
+  return [1, 1];
+}
+
+/**
+ * Checks a plan and returns every problem found (an empty array when it can run), each naming its
+ * operator. Never throws; front ends report all issues at once.
+ */
+export function validatePlan(plan: Plan): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const add = (code: PlanIssue['code'], node: PlanNode | undefined, message: string): void => {
+    issues.push({ code, operator: node === undefined ? plan.pipeline : nodeLabel(node), message });
+  };
+  if (!TOPIC_NAME.test(plan.pipeline)) {
+    add(
+      'INVALID_ARGUMENT',
+      undefined,
+      `pipeline name '${plan.pipeline}' must use 1-249 characters from A-Z a-z 0-9 . _ - (it prefixes internal topic names)`,
+    );
+  }
+  const names = new Map<string, PlanNode>();
+  const storeNames = new Map<string, PlanNode>();
+  const sourceTopics = new Set<string>();
+  for (const node of plan.nodes) if (node.kind === 'source') sourceTopics.add(node.topic);
+
+  for (const node of plan.nodes) {
+    if ('name' in node) {
+      if (typeof node.name !== 'string' || node.name.trim() === '')
+        add('MISSING_NAME', node, `every ${node.kind} needs a name`);
+      else if (names.has(node.name))
+        add(
+          'DUPLICATE_NAME',
+          node,
+          `the name '${node.name}' is already used by ${nodeLabel(names.get(node.name)!)}`,
+        );
+      else names.set(node.name, node);
+    }
+    const [min, max] = expectedInputs(node);
+    if (node.inputs.length < min || node.inputs.length > max) {
+      add(
+        'WRONG_INPUT_COUNT',
+        node,
+        `${node.kind} takes ${min === max ? min : `at least ${min}`} input(s), got ${node.inputs.length}`,
+      );
+    }
+    for (const input of node.inputs) {
+      if (!Number.isInteger(input) || input < 0 || input >= plan.nodes.length)
+        add('UNKNOWN_INPUT', node, `input #${input} does not exist`);
+      else if (input >= node.id) add('CYCLE', node, `input #${input} is not upstream of #${node.id}`);
+    }
+    for (const ref of functionRefs(node)) {
+      if (!plan.functions.has(ref)) add('UNKNOWN_FUNCTION', node, `function ${ref} is missing from the plan`);
+    }
+    if (node.kind === 'source' || node.kind === 'sink') {
+      if (!TOPIC_NAME.test(node.topic))
+        add('INVALID_TOPIC', node, `'${node.topic}' is not a valid topic name`);
+      if (node.kind === 'sink' && sourceTopics.has(node.topic)) {
+        add('TOPIC_LOOP', node, `sink writes to topic '${node.topic}', which this pipeline also reads`);
+      }
+    }
+    if (node.kind === 'mapAsync' && (!Number.isInteger(node.concurrency) || node.concurrency < 1)) {
+      add('INVALID_ARGUMENT', node, `concurrency must be an integer >= 1, got ${node.concurrency}`);
+    }
+    if (node.kind === 'branch') {
+      if (node.branchNames.length !== node.predicates.length)
+        add('INVALID_ARGUMENT', node, 'every branch needs a name and a predicate');
+      if (new Set(node.branchNames).size !== node.branchNames.length)
+        add('DUPLICATE_NAME', node, 'branch names must be unique');
+    }
+    const stores = node.kind === 'aggregate' ? [node.store] : node.kind === 'process' ? node.stores : [];
+    for (const store of stores) {
+      if (storeNames.has(store.name))
+        add(
+          'DUPLICATE_NAME',
+          node,
+          `store '${store.name}' is already used by ${nodeLabel(storeNames.get(store.name)!)}`,
+        );
+      storeNames.set(store.name, node);
+      if (store.ttlMs !== undefined && !(store.ttlMs > 0))
+        add('INVALID_ARGUMENT', node, `store '${store.name}' ttl must be > 0`);
+    }
+    if ((node.kind === 'aggregate' || node.kind === 'process') && !isKeyed(plan, node.inputs[0])) {
+      add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
+    }
+  }
+  return issues;
+}
+
+/** True when every path from `id` back to a source passes a keyBy (through key-preserving operators). */
+function isKeyed(plan: Plan, id: number | undefined): boolean {
+  if (id === undefined) return false;
+  const node = plan.nodes[id];
+  if (node === undefined || node.kind === 'source') return false;
+  // A table's changelog stream and a keyed operator's output carry the key they were grouped by.
+  if (
+    node.kind === 'keyBy' ||
+    node.kind === 'toStream' ||
+    node.kind === 'aggregate' ||
+    node.kind === 'process'
+  )
+    return true;
+  return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));
+}
