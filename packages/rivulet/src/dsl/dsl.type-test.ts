@@ -58,10 +58,10 @@ const stock = bySku.aggregate(
   },
 );
 expectType<typeof stock, Table<string, number>>(true);
-// @ts-expect-error: the accumulator type is fixed by init (number), add must return number
 bySku.aggregate(
   'bad',
   () => 0,
+  // @ts-expect-error: the accumulator type is fixed by init (number), add must return number
   (level, o) => `${level}${o.sku}`,
 );
 // @ts-expect-error: aggregations need a key: a plain stream has no count()

@@ -63,6 +63,6 @@ export class LogRecord {
   }
 
   get valueSize(): number {
-    return this.#valueLength < 0 ? 0 : this.#valueLength;
+    return Math.max(this.#valueLength, 0);
   }
 }

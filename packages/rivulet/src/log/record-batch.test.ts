@@ -126,28 +126,43 @@ test('a batch cut short is incomplete, and a length past the limit is invalid', 
 
 test('a corrupt batch with a valid CRC handed to the decoder fails with CORRUPT_BATCH, never anything else', () => {
   const base = encodeBatch(
-    Array.from({ length: 4 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`value ${i}`), headers: new Map([['h', Buffer.from('x')]]), timestamp: 5 + i })),
+    Array.from({ length: 4 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`value ${i}`),
+      headers: new Map([['h', Buffer.from('x')]]),
+      timestamp: 5 + i,
+    })),
     0,
     4,
     { baseOffset: 10 },
   );
   let corrupt = 0;
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.integer({ min: BATCH_HEADER_BYTES, max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 8 }), (edits, count) => {
-      const batch = Buffer.from(base);
-      for (const [at, byte] of edits) batch[at] = byte;
-      batch.writeInt32BE(count, 53);
-      batch.writeInt32BE(Math.max(count - 1, 3), 19);
-      batch.writeUInt32BE(crc32c(batch, 8, batch.length), 4);
-      if (checkBatch(batch, 0, batch.length, 1 << 20) !== 'ok') return;
-      const out: LogRecord[] = [];
-      try {
-        decodeBatchRecords(batch, 0, 0, out);
-      } catch (error) {
-        assert.ok(isEngineError(error, 'CORRUPT_BATCH'), `unexpected ${String(error)}`);
-        corrupt++;
-      }
-    }),
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: BATCH_HEADER_BYTES, max: base.length - 1 }),
+          fc.integer({ min: 0, max: 255 }),
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+      fc.integer({ min: 1, max: 8 }),
+      (edits, count) => {
+        const batch = Buffer.from(base);
+        for (const [at, byte] of edits) batch[at] = byte;
+        batch.writeInt32BE(count, 53);
+        batch.writeInt32BE(Math.max(count - 1, 3), 19);
+        batch.writeUInt32BE(crc32c(batch, 8, batch.length), 4);
+        if (checkBatch(batch, 0, batch.length, 1 << 20) !== 'ok') return;
+        const out: LogRecord[] = [];
+        try {
+          decodeBatchRecords(batch, 0, 0, out);
+        } catch (error) {
+          assert.ok(isEngineError(error, 'CORRUPT_BATCH'), `unexpected ${String(error)}`);
+          corrupt++;
+        }
+      },
+    ),
     { numRuns: 3000 },
   );
   assert.ok(corrupt > 100, `only ${corrupt} corrupt decodes exercised`);

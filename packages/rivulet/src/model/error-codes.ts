@@ -17,6 +17,8 @@ export const errorCodes = {
   INVALID_JSON: { domain: 'user', retryable: false },
   UNSUPPORTED_COMPRESSION: { domain: 'user', retryable: false },
   INVALID_PLAN: { domain: 'user', retryable: false },
+  PROCESSING_FAILED: { domain: 'user', retryable: false },
+  UNSUPPORTED_OPERATOR: { domain: 'user', retryable: false },
   // idempotent producers and consumer groups
   OUT_OF_ORDER_SEQUENCE: { domain: 'user', retryable: false },
   PRODUCER_FENCED: { domain: 'user', retryable: false },

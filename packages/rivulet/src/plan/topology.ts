@@ -10,7 +10,7 @@ import {
 export interface TopologyInput {
   topic: string;
   kind: 'source' | 'repartition';
-  /** The source node (for `source`) or the first node fed by the repartition topic. */
+  /** The source node (for `source`), or the keyBy node whose output the repartition topic carries. */
   nodeId: number;
   keyFormat: FormatSpec;
   valueFormat: FormatSpec;
@@ -139,7 +139,7 @@ export function buildTopology(plan: Plan): Topology {
           readers.inputs.push({
             topic,
             kind: 'repartition',
-            nodeId: child,
+            nodeId: node.id,
             keyFormat: node.keyFormat,
             valueFormat: internalValueFormat,
           });

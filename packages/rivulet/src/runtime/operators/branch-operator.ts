@@ -1,0 +1,35 @@
+import type { StreamRecord } from '../stream-record.ts';
+import { Operator, type UserContext } from './operator.ts';
+
+/**
+ * Sends each record to the output of the first predicate that accepts it, or to the last output (the
+ * default branch). `outputs[i]` is the operator of branch i; outputs may be missing for unused branches.
+ */
+export class BranchOperator extends Operator {
+  readonly outputs: Array<Operator | undefined> = [];
+
+  constructor(
+    label: string,
+    private readonly predicates: ReadonlyArray<(value: unknown, context: UserContext) => boolean>,
+  ) {
+    super(label);
+  }
+
+  process(batch: StreamRecord[]): void {
+    const routed: StreamRecord[][] = this.predicates.map(() => []);
+    routed.push([]);
+    for (const record of batch) {
+      let index = 0;
+      try {
+        const context = this.context.set(record);
+        while (index < this.predicates.length && !this.predicates[index]!(record.value, context)) index++;
+      } catch (error) {
+        throw this.failed(error, record);
+      }
+      routed[index]!.push(record);
+    }
+    routed.forEach((records, index) => {
+      if (records.length > 0) this.outputs[index]?.process(records);
+    });
+  }
+}

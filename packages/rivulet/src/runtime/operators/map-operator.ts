@@ -1,0 +1,23 @@
+import type { StreamRecord } from '../stream-record.ts';
+import { Operator, type UserContext } from './operator.ts';
+
+/** Replaces each value by `fn(value, context)`. */
+export class MapOperator extends Operator {
+  constructor(
+    label: string,
+    private readonly fn: (value: unknown, context: UserContext) => unknown,
+  ) {
+    super(label);
+  }
+
+  process(batch: StreamRecord[]): void {
+    for (const record of batch) {
+      try {
+        record.value = this.fn(record.value, this.context.set(record));
+      } catch (error) {
+        throw this.failed(error, record);
+      }
+    }
+    this.emit(batch);
+  }
+}

@@ -1,0 +1,67 @@
+import { EngineError, isEngineError } from '../../model/index.ts';
+import type { StreamRecord } from '../stream-record.ts';
+
+/** The context object handed to user functions; one per operator, refilled for every record. */
+export class UserContext {
+  key: unknown = undefined;
+  timestamp = 0;
+  headers: StreamRecord['headers'] = undefined;
+
+  set(record: StreamRecord): this {
+    this.key = record.key;
+    this.timestamp = record.timestamp;
+    this.headers = record.headers;
+    return this;
+  }
+}
+
+/**
+ * A node of a task's operator graph. `process` takes a batch it then owns (it may change the records in
+ * place) and passes results to its children synchronously; when a stream fans out, every child but the
+ * last gets copies, so no two branches share a record. A user function that throws surfaces as
+ * PROCESSING_FAILED naming the operator (the task applies the error policy).
+ */
+export abstract class Operator {
+  readonly label: string;
+  readonly children: Operator[] = [];
+  protected readonly context = new UserContext();
+
+  constructor(label: string) {
+    this.label = label;
+  }
+
+  abstract process(batch: StreamRecord[]): void;
+
+  protected emit(batch: StreamRecord[]): void {
+    const children = this.children;
+    const last = children.length - 1;
+    if (last < 0 || batch.length === 0) return;
+    for (let i = 0; i < last; i++) children[i]!.process(batch.map((r) => r.copy()));
+    children[last]!.process(batch);
+  }
+
+  protected failed(error: unknown, record: StreamRecord): EngineError {
+    if (isEngineError(error) && error.code !== 'INTERNAL') {
+      if (error.details.operator !== undefined) return error;
+      return new EngineError(error.code, `${this.label}: ${error.message}`, {
+        cause: error,
+        details: { ...error.details, operator: this.label },
+      });
+    }
+    return new EngineError(
+      'PROCESSING_FAILED',
+      `${this.label} threw: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        details: { operator: this.label, timestamp: record.timestamp },
+      },
+    );
+  }
+}
+
+/** Passes batches on unchanged (merge, toStream, branch outputs, non-repartitioning keyBy targets). */
+export class PassThroughOperator extends Operator {
+  process(batch: StreamRecord[]): void {
+    this.emit(batch);
+  }
+}

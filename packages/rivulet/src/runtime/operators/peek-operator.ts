@@ -1,0 +1,23 @@
+import type { StreamRecord } from '../stream-record.ts';
+import { Operator, type UserContext } from './operator.ts';
+
+/** Calls `fn` for each record and passes the batch on unchanged. */
+export class PeekOperator extends Operator {
+  constructor(
+    label: string,
+    private readonly fn: (value: unknown, context: UserContext) => void,
+  ) {
+    super(label);
+  }
+
+  process(batch: StreamRecord[]): void {
+    for (const record of batch) {
+      try {
+        this.fn(record.value, this.context.set(record));
+      } catch (error) {
+        throw this.failed(error, record);
+      }
+    }
+    this.emit(batch);
+  }
+}

@@ -1,0 +1,159 @@
+import { EngineError, type Serde } from '../model/index.ts';
+import {
+  internalValueFormat,
+  nodeLabel,
+  type Plan,
+  type PlanNode,
+  type SubTopology,
+  type TopologyStore,
+} from '../plan/index.ts';
+import { codecFor } from './format-codec.ts';
+import type { OperatorStore } from './operator-store.ts';
+import { AggregateOperator } from './operators/aggregate-operator.ts';
+import { BranchOperator } from './operators/branch-operator.ts';
+import { FilterOperator } from './operators/filter-operator.ts';
+import { FlatMapOperator } from './operators/flat-map-operator.ts';
+import { KeyByOperator } from './operators/key-by-operator.ts';
+import { MapOperator } from './operators/map-operator.ts';
+import { type Operator, PassThroughOperator } from './operators/operator.ts';
+import { PeekOperator } from './operators/peek-operator.ts';
+import { ProcessOperator } from './operators/process-operator.ts';
+import { SinkOperator } from './operators/sink-operator.ts';
+import type { OutputWriter } from './output-writer.ts';
+
+/** What a task gives its operators: its stores and its output writers. */
+export interface TaskEnvironment {
+  store(spec: TopologyStore): OperatorStore;
+  writer(topic: string): OutputWriter;
+}
+
+/** One input topic of a task: how to decode its records and which operators receive them. */
+export interface TaskInput {
+  topic: string;
+  label: string;
+  keySerde: Serde<unknown>;
+  valueSerde: Serde<unknown>;
+  targets: Operator[];
+}
+
+type Fn = (...args: never[]) => unknown;
+
+/**
+ * Builds the operator graph of one task of `sub`: one operator per plan node, wired as the plan says;
+ * a keyBy at a repartition point writes to its repartition topic; inputs are the sub-topology's source
+ * and repartition topics. Operators are fresh per task (their contexts are not shared).
+ */
+export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironment): Map<string, TaskInput> {
+  const fn = (ref: string): Fn => plan.functions.get(ref) as Fn;
+  const inSub = new Set(sub.nodeIds);
+  const stores = new Map(sub.stores.map((s) => [s.name, s]));
+  const operators = new Map<number, Operator>();
+  for (const id of sub.nodeIds)
+    operators.set(
+      id,
+      createOperator(plan, plan.nodes[id]!, fn, (name) => env.store(stores.get(name)!), env),
+    );
+  for (const id of sub.nodeIds) {
+    const node = plan.nodes[id]!;
+    const operator = operators.get(id)!;
+    for (const input of node.inputs) {
+      if (!inSub.has(input)) continue;
+      const parent = operators.get(input)!;
+      if (parent instanceof BranchOperator && node.kind === 'branchOutput')
+        parent.outputs[node.index] = operator;
+      else parent.children.push(operator);
+    }
+  }
+  for (const repartition of sub.repartitions) {
+    const keyBy = plan.nodes[repartition.keyByNodeId]!;
+    if (keyBy.kind !== 'keyBy') continue;
+    operators
+      .get(keyBy.id)!
+      .children.push(
+        new SinkOperator(
+          `repartition ${repartition.topic}`,
+          codecFor(keyBy.keyFormat, plan),
+          codecFor(internalValueFormat, plan),
+          env.writer(repartition.topic),
+        ),
+      );
+  }
+  const inputs = new Map<string, TaskInput>();
+  for (const input of sub.inputs) {
+    const targets =
+      input.kind === 'source'
+        ? [operators.get(input.nodeId)!]
+        : plan.nodes
+            .filter((n) => inSub.has(n.id) && n.inputs.includes(input.nodeId))
+            .map((n) => operators.get(n.id)!);
+    const existing = inputs.get(input.topic);
+    if (existing !== undefined) {
+      existing.targets.push(...targets);
+      continue;
+    }
+    inputs.set(input.topic, {
+      topic: input.topic,
+      label: input.kind === 'source' ? nodeLabel(plan.nodes[input.nodeId]!) : `repartition ${input.topic}`,
+      keySerde: codecFor(input.keyFormat, plan),
+      valueSerde: codecFor(input.valueFormat, plan),
+      targets,
+    });
+  }
+  return inputs;
+}
+
+function createOperator(
+  plan: Plan,
+  node: PlanNode,
+  fn: (ref: string) => Fn,
+  store: (name: string) => OperatorStore,
+  env: TaskEnvironment,
+): Operator {
+  const label = nodeLabel(node);
+  switch (node.kind) {
+    case 'source':
+    case 'merge':
+    case 'toStream':
+    case 'branchOutput':
+      return new PassThroughOperator(label);
+    case 'map':
+      return new MapOperator(label, fn(node.fn) as never);
+    case 'filter':
+      return new FilterOperator(label, fn(node.fn) as never);
+    case 'flatMap':
+      return new FlatMapOperator(label, fn(node.fn) as never);
+    case 'peek':
+      return new PeekOperator(label, fn(node.fn) as never);
+    case 'keyBy':
+      return new KeyByOperator(label, fn(node.fn) as never);
+    case 'branch':
+      return new BranchOperator(label, node.predicates.map((p) => fn(p)) as never);
+    case 'aggregate':
+      return new AggregateOperator(
+        label,
+        node.op,
+        node.init === undefined ? undefined : (fn(node.init) as never),
+        node.add === undefined ? undefined : (fn(node.add) as never),
+        store(node.store.name),
+      );
+    case 'process':
+      return new ProcessOperator(
+        label,
+        fn(node.fn) as never,
+        new Map(node.stores.map((s) => [s.name, store(s.name)])),
+      );
+    case 'sink':
+      return new SinkOperator(
+        label,
+        codecFor(node.keyFormat, plan),
+        codecFor(node.valueFormat, plan),
+        env.writer(node.topic),
+      );
+    case 'mapAsync':
+      throw new EngineError(
+        'UNSUPPORTED_OPERATOR',
+        `${label}: mapAsync is not supported by the runtime yet`,
+        { details: { operator: label } },
+      );
+  }
+}

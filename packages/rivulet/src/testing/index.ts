@@ -1,0 +1,1 @@
+export { type PlanSource, TestDriver, type TestOutputRecord } from './test-driver.ts';

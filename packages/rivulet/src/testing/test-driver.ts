@@ -1,0 +1,217 @@
+import { EngineError, type Headers, ManualClock } from '../model/index.ts';
+import {
+  buildTopology,
+  type FormatSpec,
+  type Plan,
+  type SinkNode,
+  type SourceNode,
+  type Topology,
+  type TopologyStore,
+} from '../plan/index.ts';
+import {
+  buildTaskGraph,
+  codecFor,
+  type OperatorStore,
+  StreamRecord,
+  type TaskInput,
+} from '../runtime/index.ts';
+
+/** A pipeline definition: anything with a `plan()` (the DSL's Pipeline) or a Plan itself. */
+export type PlanSource = Plan | { plan(): Plan };
+
+/** A record read from an output topic of the driver, decoded with the sink's formats. */
+export interface TestOutputRecord {
+  key: unknown;
+  value: unknown;
+  timestamp: number;
+  headers: Headers | undefined;
+}
+
+interface EncodedRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  timestamp: number;
+  headers: Headers | undefined;
+}
+
+/**
+ * Runs a pipeline synchronously, without a log or broker: every topic has one partition held in memory,
+ * stores are in memory, time is a manual clock. `pipeInput` encodes a value with the source's format,
+ * decodes it back (so schema validation runs), pushes it through the operators, and follows repartition
+ * topics (encoded and decoded as in production) until nothing is left to do. Errors thrown by user code
+ * surface from `pipeInput` (the `fail` policy). For our tests and users' unit tests.
+ */
+export class TestDriver {
+  readonly clock: ManualClock;
+  readonly #plan: Plan;
+  readonly #topology: Topology;
+  readonly #inputs = new Map<string, TaskInput[]>();
+  readonly #outputs = new Map<string, EncodedRecord[]>();
+  readonly #internal = new Set<string>();
+  readonly #pending: Array<{ topic: string; record: EncodedRecord }> = [];
+  readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown> }>();
+
+  constructor(pipeline: PlanSource, options: { startTime?: number } = {}) {
+    this.#plan =
+      'plan' in pipeline && typeof pipeline.plan === 'function' ? pipeline.plan() : (pipeline as Plan);
+    this.clock = new ManualClock(options.startTime ?? 0);
+    this.#topology = buildTopology(this.#plan);
+    for (const t of this.#topology.internalTopics) if (t.kind === 'repartition') this.#internal.add(t.topic);
+    for (const sub of this.#topology.subTopologies) {
+      const graph = buildTaskGraph(this.#plan, sub, {
+        store: (spec) => this.#store(spec),
+        writer: (topic) => ({
+          write: (key, value, timestamp, headers) => {
+            const record = { key, value, timestamp, headers };
+            if (this.#internal.has(topic)) this.#pending.push({ topic, record });
+            else this.#outputOf(topic).push(record);
+          },
+        }),
+      });
+      for (const [topic, input] of graph) {
+        const list = this.#inputs.get(topic);
+        if (list === undefined) this.#inputs.set(topic, [input]);
+        else list.push(input);
+      }
+    }
+  }
+
+  #outputOf(topic: string): EncodedRecord[] {
+    let list = this.#outputs.get(topic);
+    if (list === undefined) {
+      list = [];
+      this.#outputs.set(topic, list);
+    }
+    return list;
+  }
+
+  #store(spec: TopologyStore): OperatorStore {
+    const keyCodec = codecFor(spec.keyFormat, this.#plan);
+    const valueCodec = codecFor(spec.valueFormat, this.#plan);
+    const data = new Map<string, unknown>();
+    this.#stores.set(spec.name, { spec, data });
+    const id = (key: unknown): string => Buffer.from(keyCodec.encode(key)).toString('latin1');
+    // Values go through the store's codec, as a persistent store would do, so unserialisable state fails here too.
+    return {
+      get: (key) => {
+        const bytes = data.get(id(key)) as Uint8Array | undefined;
+        return bytes === undefined ? undefined : valueCodec.decode(bytes);
+      },
+      put: (key, value) => data.set(id(key), valueCodec.encode(value)),
+      delete: (key) => data.delete(id(key)),
+    };
+  }
+
+  /** Feeds one record to the pipeline's source topic `topic` and processes it to completion. */
+  pipeInput(
+    topic: string,
+    value: unknown,
+    options: { key?: unknown; timestamp?: number; headers?: Headers } = {},
+  ): void {
+    const source = this.#plan.nodes.find((n): n is SourceNode => n.kind === 'source' && n.topic === topic);
+    if (source === undefined)
+      throw new EngineError('UNKNOWN_TOPIC', `no source of this pipeline reads topic '${topic}'`, {
+        details: { topic },
+      });
+    const keyBytes =
+      options.key === undefined || options.key === null
+        ? null
+        : encodeAs(source.keyFormat, options.key, this.#plan);
+    const valueBytes = value === null ? null : encodeAs(source.valueFormat, value, this.#plan);
+    this.#deliver(topic, {
+      key: keyBytes,
+      value: valueBytes,
+      timestamp: options.timestamp ?? this.clock.now(),
+      headers: options.headers,
+    });
+    while (this.#pending.length > 0) {
+      const next = this.#pending.shift()!;
+      this.#deliver(next.topic, next.record);
+    }
+  }
+
+  /** Feeds raw bytes (e.g. malformed JSON) to a source topic. */
+  pipeRawInput(
+    topic: string,
+    value: Uint8Array | null,
+    options: { key?: Uint8Array | null; timestamp?: number } = {},
+  ): void {
+    this.#deliver(topic, {
+      key: options.key ?? null,
+      value,
+      timestamp: options.timestamp ?? this.clock.now(),
+      headers: undefined,
+    });
+    while (this.#pending.length > 0) {
+      const next = this.#pending.shift()!;
+      this.#deliver(next.topic, next.record);
+    }
+  }
+
+  #deliver(topic: string, encoded: EncodedRecord): void {
+    for (const input of this.#inputs.get(topic) ?? []) {
+      let record: StreamRecord;
+      try {
+        record = new StreamRecord(
+          encoded.key === null ? null : input.keySerde.decode(encoded.key),
+          encoded.value === null ? null : input.valueSerde.decode(encoded.value),
+          encoded.timestamp,
+          encoded.headers,
+        );
+      } catch (error) {
+        throw new EngineError(
+          'INVALID_RECORD',
+          `${input.label}: cannot decode a record of topic ${topic}: ${(error as Error).message}`,
+          {
+            cause: error,
+            details: { topic, operator: input.label },
+          },
+        );
+      }
+      const last = input.targets.length - 1;
+      for (let i = 0; i <= last; i++) input.targets[i]!.process([i === last ? record : record.copy()]);
+    }
+  }
+
+  /** Takes (and removes) the records written so far to an output topic, decoded with the sink's formats. */
+  readOutput(topic: string): TestOutputRecord[] {
+    const sink = this.#plan.nodes.find((n): n is SinkNode => n.kind === 'sink' && n.topic === topic);
+    if (sink === undefined)
+      throw new EngineError('UNKNOWN_TOPIC', `no sink of this pipeline writes topic '${topic}'`, {
+        details: { topic },
+      });
+    const keyCodec = codecFor(sink.keyFormat, this.#plan);
+    const valueCodec = codecFor(sink.valueFormat, this.#plan);
+    const records = this.#outputs.get(topic) ?? [];
+    this.#outputs.set(topic, []);
+    return records.map((r) => ({
+      key: r.key === null ? null : keyCodec.decode(r.key),
+      value: r.value === null ? null : valueCodec.decode(r.value),
+      timestamp: r.timestamp,
+      headers: r.headers,
+    }));
+  }
+
+  /** The current contents of a named store, as [key, value] pairs in key-byte order. */
+  storeEntries(name: string): Array<[unknown, unknown]> {
+    const store = this.#stores.get(name);
+    if (store === undefined)
+      throw new EngineError('INVALID_ARGUMENT', `no store named '${name}'`, { details: { store: name } });
+    const keyCodec = codecFor(store.spec.keyFormat, this.#plan);
+    const valueCodec = codecFor(store.spec.valueFormat, this.#plan);
+    return [...store.data]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
+      .map(([k, v]) => [keyCodec.decode(Buffer.from(k, 'latin1')), valueCodec.decode(v as Uint8Array)]);
+  }
+
+  /** Moves processing time forward (processing-time timers will fire here). */
+  advanceTime(ms: number): void {
+    this.clock.advance(ms);
+  }
+}
+
+/** Encodes a test input the way a producer of that topic would (JSON text, UTF-8, raw bytes). */
+function encodeAs(format: FormatSpec, value: unknown, plan: Plan): Uint8Array {
+  if (format.kind === 'bytes' && typeof value === 'string') return Buffer.from(value);
+  return codecFor(format.kind === 'json' ? { kind: 'json' } : format, plan).encode(value);
+}
