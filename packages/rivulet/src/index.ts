@@ -1,2 +1,4 @@
+export * from './dsl/index.ts';
 export * from './log/index.ts';
 export * from './model/index.ts';
+export { explainPlan, type Plan, type PlanIssue, validatePlan } from './plan/index.ts';
