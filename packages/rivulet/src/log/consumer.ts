@@ -17,6 +17,11 @@ export interface ConsumerOptions {
   maxWaitMs?: number;
   /** About how many bytes one poll reads per partition (default 1 MiB). */
   maxBytesPerPartition?: number;
+  /**
+   * 'committed' (default) reads only what the engine has checkpointed in the topics it writes (all of
+   * any other topic); 'uncommitted' also reads what it wrote since.
+   */
+  isolation?: 'committed' | 'uncommitted';
 }
 
 /** Records of one partition, in offset order. */
@@ -156,10 +161,12 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
         const a = this.#assigned[(this.#next + i) % count]!;
         a.position ??= await this.#startPosition(a);
         const partition = this.#log.partition(a.topic, a.partition);
-        if (a.position >= partition.highWatermark) continue;
+        const isolation = this.#options.isolation ?? 'committed';
+        if (a.position >= (isolation === 'committed' ? partition.committedOffset : partition.highWatermark))
+          continue;
         let fetched: FetchResult;
         try {
-          fetched = await partition.fetch(a.position, this.#options.maxBytesPerPartition);
+          fetched = await partition.fetch(a.position, this.#options.maxBytesPerPartition, isolation);
         } catch (error) {
           if (isEngineError(error, 'OFFSET_OUT_OF_RANGE') && a.position < partition.logStartOffset) {
             a.position = partition.logStartOffset; // retention removed what we had not read yet
@@ -198,7 +205,12 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
         this.#assigned.map((a) =>
           this.#log
             .partition(a.topic, a.partition)
-            .waitForData(a.position ?? 0, Math.min(timeoutMs, 100), local.signal),
+            .waitForData(
+              a.position ?? 0,
+              Math.min(timeoutMs, 100),
+              local.signal,
+              this.#options.isolation ?? 'committed',
+            ),
         ),
       );
     } finally {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { isEngineError, ManualClock, partitionForKey } from '../model/index.ts';
 import { createLog, type Log, type LogOptions } from './log.ts';
 import type { LogRecord } from './log-record.ts';
+import { verifyLog } from './verify.ts';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'rivulet-log-'));
@@ -358,4 +359,85 @@ test('every durability mode and gzip compression acknowledge readable records', 
       }
     });
   }
+});
+
+test('truncateTo removes everything from a batch start on, across segments, and survives restarts and repeats', async () => {
+  const dir = tempDir();
+  let log = await createLog({ dataDir: dir, segmentBytes: 600, maintenanceInterval: false });
+  try {
+    await log.createTopic('t', { durability: 'none' });
+    const producer = log.createProducer();
+    const ends: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const [r] = await producer.send('t', [
+        { value: `a${i}`.padEnd(40, '.') },
+        { value: `b${i}`.padEnd(40, '.') },
+      ]);
+      ends.push(r!.lastOffset + 1);
+    }
+    await log.partition('t', 0).sync();
+    assert.ok(log.describeTopic('t').partitions[0]!.segments > 3);
+    await assert.rejects(log.partition('t', 0).truncateTo(31), code('INVALID_ARGUMENT'));
+    await assert.rejects(log.partition('t', 0).truncateTo(81), code('OFFSET_OUT_OF_RANGE'));
+    const cut = ends[12]!;
+    await log.partition('t', 0).truncateTo(cut);
+    const kept = await readAll(log, 't', 0);
+    assert.deepEqual(
+      kept.map((r) => r.offset),
+      Array.from({ length: cut }, (_, i) => i),
+    );
+    const [next] = await log.createProducer().send('t', [{ value: 'after' }]);
+    assert.equal(next!.baseOffset, cut);
+    await log.close();
+    log = await createLog({ dataDir: dir, segmentBytes: 600, maintenanceInterval: false });
+    assert.deepEqual(
+      (await readAll(log, 't', 0)).map((r) => r.valueString()!.replace(/\.+$/, '')),
+      [...Array.from({ length: 13 }, (_, i) => [`a${i}`, `b${i}`]).flat(), 'after'],
+    );
+    await log.partition('t', 0).truncateTo(cut);
+    await log.partition('t', 0).truncateTo(cut);
+    assert.equal(log.partition('t', 0).highWatermark, cut);
+    assert.deepEqual(verifyLog(dir).problems, []);
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('read-committed consumers see only what is below the committed offset, and wake when it moves', async () => {
+  await withLog({}, async (log) => {
+    await log.createTopic('out');
+    await log.createProducer().send(
+      'out',
+      Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })),
+    );
+    const partition = log.partition('out', 0);
+    partition.setCommittedOffset(4);
+    const committed = log.createConsumer({ topics: ['out'], from: 'earliest', maxWaitMs: 20 });
+    const dirty = log.createConsumer({
+      topics: ['out'],
+      from: 'earliest',
+      maxWaitMs: 20,
+      isolation: 'uncommitted',
+    });
+    assert.deepEqual(
+      (await committed.poll()).flatMap((b) => b.records.map((r) => r.offset)),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(await committed.poll(), []);
+    assert.deepEqual(
+      (await dirty.poll()).flatMap((b) => b.records.map((r) => r.offset)),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    const waiting = log.createConsumer({ topics: ['out'], from: { offset: 4 }, maxWaitMs: 5000 });
+    const started = Date.now();
+    const polled = waiting.poll();
+    setTimeout(() => partition.setCommittedOffset(10), 20);
+    assert.deepEqual(
+      (await polled).flatMap((b) => b.records.map((r) => r.offset)),
+      [4, 5, 6, 7, 8, 9],
+    );
+    assert.ok(Date.now() - started < 4000);
+    for (const c of [committed, dirty, waiting]) c.close();
+  });
 });

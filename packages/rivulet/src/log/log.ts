@@ -312,9 +312,15 @@ export class Log {
   }
 
   /** Reads from `offset` on (see Partition.fetch). */
-  fetch(topic: string, partition: number, offset: number, maxBytes?: number): Promise<FetchResult> {
+  fetch(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxBytes?: number,
+    isolation?: 'committed' | 'uncommitted',
+  ): Promise<FetchResult> {
     try {
-      return this.partition(topic, partition).fetch(offset, maxBytes);
+      return this.partition(topic, partition).fetch(offset, maxBytes, isolation);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -11,6 +11,7 @@ import type { ProducerStateTable, ProducerUndo } from './producer-state.ts';
 import {
   BATCH_HEADER_BYTES,
   type BatchProducer,
+  batchBaseOffset,
   batchLastOffset,
   checkBatch,
   decodeBatchRecords,
@@ -33,6 +34,28 @@ interface PendingAppend {
 /** Largest group of appends written (and fsynced) together. */
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 const DEFAULT_FETCH_BYTES = 1024 * 1024;
+/** Size of a reusable write buffer; a group's batches are encoded into one while it has room. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Write buffers not in use, shared by all partitions (a group holds one from encoding until its write
+ * completes; nothing keeps the encoded bytes after that). At most 4 are kept, so at most 4 MiB idle.
+ */
+const spareWriteBuffers: Buffer[] = [];
+
+/** Hands out consecutive slices of a write buffer, then fresh buffers once it is full. */
+class WriteBufferSlicer {
+  readonly buffer = spareWriteBuffers.pop() ?? Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
+  #used = 0;
+  readonly allocate = (size: number): Buffer => {
+    if (this.#used + size > this.buffer.length) return Buffer.allocUnsafe(size);
+    const slice = this.buffer.subarray(this.#used, this.#used + size);
+    this.#used += size;
+    return slice;
+  };
+  release(): void {
+    if (spareWriteBuffers.length < 4) spareWriteBuffers.push(this.buffer);
+  }
+}
 
 /**
  * One partition of a topic: an ordered list of segments, the last one active. Appends are queued and
@@ -56,6 +79,7 @@ export class Partition {
   #intervalSync: NodeJS.Timeout | undefined;
   #maintenance: Promise<unknown> = Promise.resolve();
   #failure: EngineError | undefined;
+  #committedOffset: number | undefined;
   #closed = false;
   #dataArrived: { promise: Promise<void>; resolve: () => void };
 
@@ -84,6 +108,23 @@ export class Partition {
   /** Offsets below this are readable. */
   get highWatermark(): number {
     return this.#highWatermark;
+  }
+
+  /**
+   * The end of committed data: offsets below it are readable by read-committed readers. The engine moves
+   * it at each checkpoint for the partitions it writes; for every other partition it is the high
+   * watermark.
+   */
+  get committedOffset(): number {
+    return this.#committedOffset === undefined
+      ? this.#highWatermark
+      : Math.min(this.#committedOffset, this.#highWatermark);
+  }
+
+  /** Sets the committed offset (the engine, after a checkpoint). Never above the high watermark. */
+  setCommittedOffset(offset: number): void {
+    this.#committedOffset = Math.min(offset, this.#highWatermark);
+    this.#notifyReaders();
   }
 
   get sizeBytes(): number {
@@ -169,7 +210,13 @@ export class Partition {
       bounds.push(records.length);
       return new Promise((resolve, reject) => {
         this.#pending.push({ records, bounds, producer, bytes: total, resolve, reject });
-        if (!this.#writing) this.#drainRun = this.#drain();
+        if (!this.#writing) {
+          // Start the writer once this turn's microtasks have run, so every append made in this turn
+          // (e.g. by all the producers the previous group's acknowledgements woke) joins the first group.
+          this.#writing = true;
+          const started = new Promise<void>((resolve) => process.nextTick(resolve));
+          this.#drainRun = started.then(() => this.#drain());
+        }
       });
     } catch (error) {
       return Promise.reject(error);
@@ -205,12 +252,30 @@ export class Partition {
     try {
       if (this.#active.size >= this.config.segmentBytes) this.#roll();
     } catch (error) {
-      this.#fail(ioError(error, `roll segment of ${this.#name()}`));
-      this.#rejectAll(group, this.#failure!);
+      // A full disk while creating the next segment changes nothing (the active segment stays); the
+      // appends are refused as retryable and the roll is tried again with the next group.
+      const failure = ioError(error, `roll segment of ${this.#name()}`);
+      if (failure.code !== 'LOG_DISK_FULL') this.#fail(failure);
+      this.#rejectAll(group, failure);
       return;
     }
     const segment = this.#active;
     const startSize = segment.size;
+    const slicer = new WriteBufferSlicer();
+    try {
+      await this.#encodeAndWrite(group, segment, startSize, slicer.allocate);
+    } finally {
+      slicer.release();
+    }
+  }
+
+  /** Encodes the group's batches with `allocate`, writes them, syncs as the durability says and answers. */
+  async #encodeAndWrite(
+    group: PendingAppend[],
+    segment: Segment,
+    startSize: number,
+    allocate: (size: number) => Buffer,
+  ): Promise<void> {
     const buffers: Buffer[] = [];
     const results: Array<AppendResult | EngineError> = [];
     const undo: ProducerUndo = [];
@@ -267,6 +332,7 @@ export class Partition {
             baseOffset,
             producer: batchProducer,
             codec: this.config.codec,
+            allocate,
           });
           buffers.push(batch);
           byteLength += batch.length;
@@ -317,9 +383,7 @@ export class Partition {
       }
       segment.readableSize = segment.size;
       this.#highWatermark = next;
-      const arrived = this.#dataArrived;
-      this.#dataArrived = deferred();
-      arrived.resolve();
+      this.#notifyReaders();
     }
     for (let i = 0; i < group.length; i++) {
       const result = results[i]!;
@@ -362,7 +426,13 @@ export class Partition {
     const old = this.#active;
     failpoint('log.roll.before-create');
     const next = Segment.create(this.config.dir, this.#nextOffset, this.config.indexIntervalBytes);
-    fsyncDirectory(this.config.dir);
+    try {
+      fsyncDirectory(this.config.dir);
+    } catch (error) {
+      next.retire();
+      deleteSegmentFiles(next);
+      throw error;
+    }
     this.segments.push(next);
     this.#active = next;
     const producers = this.#producers.snapshot();
@@ -418,8 +488,14 @@ export class Partition {
    * Reads records from `offset` on, about `maxBytes` of batches (at least one batch). Offsets past a gap
    * (compaction, retention) are skipped. Throws OFFSET_OUT_OF_RANGE outside [logStartOffset,
    * highWatermark] and LOG_SEGMENT_CORRUPT, with the offset range, for a batch that fails its checks.
+   * `isolation: 'committed'` (what consumers use) stops at the committed offset: records the engine wrote
+   * after its last checkpoint stay invisible until the next one.
    */
-  async fetch(offset: number, maxBytes = DEFAULT_FETCH_BYTES): Promise<FetchResult> {
+  async fetch(
+    offset: number,
+    maxBytes = DEFAULT_FETCH_BYTES,
+    isolation: 'committed' | 'uncommitted' = 'uncommitted',
+  ): Promise<FetchResult> {
     this.#check();
     if (!Number.isSafeInteger(offset) || offset < this.#logStartOffset || offset > this.#highWatermark) {
       throw new EngineError(
@@ -436,7 +512,7 @@ export class Partition {
       );
     }
     const records: LogRecord[] = [];
-    const highWatermark = this.#highWatermark;
+    const highWatermark = isolation === 'committed' ? this.committedOffset : this.#highWatermark;
     let current = offset;
     let segment = this.#segmentFor(current);
     while (records.length === 0 && current < highWatermark && segment !== undefined) {
@@ -491,6 +567,8 @@ export class Partition {
         segment = next;
       }
     }
+    // A committed reader's bound can fall inside what was read; drop what lies past it.
+    while (records.length > 0 && records[records.length - 1]!.offset >= highWatermark) records.pop();
     const nextOffset =
       records.length > 0 ? records[records.length - 1]!.offset + 1 : Math.max(current, offset);
     return {
@@ -537,9 +615,18 @@ export class Partition {
     return null;
   }
 
-  /** Resolves true once `highWatermark > offset`, false after `timeoutMs` or when `signal` aborts. */
-  async waitForData(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#highWatermark > offset) return true;
+  /**
+   * Resolves true once the readable end (the high watermark, or the committed offset for a committed
+   * reader) is past `offset`; false after `timeoutMs` or when `signal` aborts.
+   */
+  async waitForData(
+    offset: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    isolation: 'committed' | 'uncommitted' = 'uncommitted',
+  ): Promise<boolean> {
+    const end = (): number => (isolation === 'committed' ? this.committedOffset : this.#highWatermark);
+    if (end() > offset) return true;
     if (timeoutMs <= 0 || this.#closed) return false;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -549,7 +636,7 @@ export class Partition {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      while (this.#highWatermark <= offset && !this.#closed && signal?.aborted !== true) {
+      while (end() <= offset && !this.#closed && signal?.aborted !== true) {
         const arrived = await Promise.race([
           this.#dataArrived.promise.then(() => true),
           timeout.then(() => false),
@@ -560,7 +647,13 @@ export class Partition {
       clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
-    return this.#highWatermark > offset;
+    return end() > offset;
+  }
+
+  #notifyReaders(): void {
+    const arrived = this.#dataArrived;
+    this.#dataArrived = deferred();
+    arrived.resolve();
   }
 
   /**
@@ -621,6 +714,122 @@ export class Partition {
     const first = this.segments.indexOf(removed[0]!);
     this.segments.splice(first, removed.length, ...added);
     for (const segment of removed) segment.retire();
+  }
+
+  /**
+   * Makes everything appended so far durable, whatever the partition's durability mode: waits for queued
+   * appends and segment seals, then fdatasyncs the active segment. The engine calls it before a
+   * checkpoint for partitions written with durability `none`.
+   */
+  async sync(): Promise<void> {
+    this.#check();
+    await this.#drainRun;
+    await this.#sealing;
+    try {
+      await this.#active.sync();
+    } catch (error) {
+      this.#fail(
+        new EngineError('LOG_FSYNC_FAILED', `fdatasync of ${this.#active.path()} failed`, {
+          cause: error,
+          details: this.#details(),
+        }),
+      );
+      throw this.#failure;
+    }
+  }
+
+  /**
+   * Removes every record at or after `offset`, which must start a batch (every end offset an append
+   * returned does). For the engine: on recovery it discards what was written after its last checkpoint.
+   * Crash-safe and repeatable: later segments go first (newest first), then the containing segment loses
+   * its index (so recovery treats it as the tail) and is cut; a crash in between leaves a prefix of the
+   * old log, and repeating the call finishes the job. Callers must not append concurrently.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    this.#check();
+    await this.#drainRun;
+    await this.#sealing;
+    await this.#maintenance;
+    if (!Number.isSafeInteger(offset) || offset < this.#logStartOffset || offset > this.#highWatermark) {
+      throw new EngineError(
+        'OFFSET_OUT_OF_RANGE',
+        `cannot truncate ${this.#name()} to ${offset}: outside [${this.#logStartOffset}, ${this.#highWatermark}]`,
+        {
+          details: {
+            ...this.#details(),
+            offset,
+            logStartOffset: this.#logStartOffset,
+            highWatermark: this.#highWatermark,
+          },
+        },
+      );
+    }
+    if (offset === this.#highWatermark) return;
+    const target = this.#segmentFor(offset)!;
+    const position = await this.#batchStart(target, offset);
+    const index = this.segments.indexOf(target);
+    for (const later of this.segments.splice(index + 1).reverse()) {
+      later.retire();
+      deleteSegmentFiles(later);
+      failpoint('log.truncate.after-delete');
+    }
+    try {
+      for (const ext of ['index', 'timeindex', 'producers']) {
+        try {
+          unlinkSync(target.path(ext));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      fsyncDirectory(this.config.dir);
+      failpoint('log.truncate.before-cut');
+      target.truncateTo(position);
+      await target.sync();
+    } catch (error) {
+      const failure = ioError(error, `truncate ${this.#name()} to ${offset}`, this.#details());
+      this.#fail(failure);
+      throw failure;
+    }
+    target.sealed = false;
+    target.readableSize = position;
+    target.nextOffset = offset;
+    this.#active = target;
+    this.#nextOffset = offset;
+    this.#highWatermark = offset;
+    if (this.#committedOffset !== undefined) this.#committedOffset = Math.min(this.#committedOffset, offset);
+    this.#producers.truncate(offset);
+  }
+
+  /** The byte position in `segment` of the batch that starts at `offset` (its end if past its records). */
+  async #batchStart(segment: Segment, offset: number): Promise<number> {
+    const entry = segment.index.entryAtOrBefore(offset - segment.baseOffset);
+    let position = entry.position;
+    segment.acquire();
+    try {
+      while (position < segment.readableSize) {
+        const header = await segment.read(position, BATCH_HEADER_BYTES);
+        if (checkBatch(header, 0, header.length, this.config.maxBatchBytes) === 'invalid')
+          throw this.#corrupt(segment, position, offset);
+        const base = batchBaseOffset(header, 0);
+        if (base >= offset) {
+          if (base === offset) return position;
+          break;
+        }
+        if (batchLastOffset(header, 0) >= offset) {
+          throw new EngineError(
+            'INVALID_ARGUMENT',
+            `offset ${offset} of ${this.#name()} is inside a batch (${base}..${batchLastOffset(header, 0)}); truncate at a batch start`,
+            {
+              details: { ...this.#details(), offset },
+            },
+          );
+        }
+        position += header.readUInt32BE(0) + 4;
+      }
+    } finally {
+      segment.release();
+    }
+    return position;
   }
 
   /** Waits for queued appends and sealing, syncs the active segment and closes every file. */

@@ -123,6 +123,16 @@ export class ProducerStateTable {
     }
   }
 
+  /** Forgets batches at or after `offset` (the partition was truncated there). */
+  truncate(offset: number): void {
+    for (const [producerId, entry] of this.#entries) {
+      entry.batches = entry.batches.filter((b) => b.lastOffset < offset);
+      const last = entry.batches[entry.batches.length - 1];
+      if (last === undefined) this.#entries.delete(producerId);
+      else entry.lastSequence = last.lastSequence;
+    }
+  }
+
   clear(): void {
     this.#entries.clear();
   }
