@@ -1,4 +1,5 @@
 export * from './dsl/index.ts';
+export { createEngine, Engine, type EngineOptions } from './engine.ts';
 export * from './log/index.ts';
 export * from './model/index.ts';
 export { explainPlan, type Plan, type PlanIssue, validatePlan } from './plan/index.ts';

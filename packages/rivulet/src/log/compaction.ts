@@ -22,8 +22,8 @@ const BATCH_RECORDS = 1000;
 const BATCH_BYTES = 256 * 1024;
 
 /**
- * Compacts the sealed segments of a compacted topic's partition: keeps, per key, only the record with the
- * highest offset in the whole partition (sealed and active), and drops a tombstone once its timestamp is
+ * Compacts the sealed, committed segments of a compacted topic's partition: keeps, per key, only the
+ * record with the highest committed offset in the partition (sealed and active), and drops a tombstone once its timestamp is
  * older than `tombstoneRetentionMs`. Offsets are preserved (the log gets gaps). The cleaned segments are
  * written beside the old ones and swapped in atomically (compaction-swap.ts). Serialised with retention.
  */
@@ -33,9 +33,12 @@ export function compactPartition(partition: Partition, now: number): Promise<Com
 
 async function compact(partition: Partition, now: number): Promise<CompactionResult> {
   const config = partition.config;
+  // Only what is committed may be compacted: the engine can roll a partition back to its last checkpoint,
+  // and a record superseded only by an uncommitted one must survive that.
+  const committed = partition.committedOffset;
   const sources: Segment[] = [];
   for (const segment of partition.segments) {
-    if (!segment.sealed || segment === partition.activeSegment) break;
+    if (!segment.sealed || segment === partition.activeSegment || segment.nextOffset > committed) break;
     sources.push(segment);
   }
   const result: CompactionResult = {
@@ -47,7 +50,7 @@ async function compact(partition: Partition, now: number): Promise<CompactionRes
   if (sources.length === 0) return result;
 
   const latest = new Map<string, number>();
-  await forEachRecord(partition, partition.logStartOffset, partition.highWatermark, (record) => {
+  await forEachRecord(partition, partition.logStartOffset, committed, (record) => {
     latest.set(record.key!.toString('latin1'), record.offset);
   });
 
@@ -82,7 +85,9 @@ async function compact(partition: Partition, now: number): Promise<CompactionRes
     );
     output.endOfSource(source);
   }
-  if (output !== undefined) await output.finish(createdBases);
+  // The last cleaned segment is kept even when empty: it carries the producer snapshot that idempotent
+  // retries are recognised by after a restart.
+  if (output !== undefined) await output.finish(createdBases, true);
   failpoint('log.compaction.before-manifest');
   commitCompactionSwap(config.dir, { replaced: sources.map((s) => s.baseOffset), created: createdBases });
   for (const base of createdBases) created.push(Segment.open(config.dir, base, config.indexIntervalBytes));
@@ -184,13 +189,13 @@ class CleanedSegmentWriter {
     this.#pendingBytes = 0;
   }
 
-  /** Flushes, fsyncs and writes the index files; adds the base to `created` unless the segment is empty. */
-  async finish(created: number[]): Promise<void> {
+  /** Flushes, fsyncs and writes the index files; adds the base to `created` unless empty and not kept. */
+  async finish(created: number[], keepEmpty = false): Promise<void> {
     await this.#flush();
     await this.handle.datasync();
     await this.handle.close();
     const name = join(this.dir, segmentName(this.base));
-    if (this.size === 0) {
+    if (this.size === 0 && !keepEmpty) {
       await fsp.unlink(`${name}.log.cleaned`);
       return;
     }
@@ -203,7 +208,8 @@ class CleanedSegmentWriter {
       `${name}.index.cleaned`,
       this.#index.encodeOffsets({
         nextOffset: this.#nextOffset,
-        maxTimestamp: this.#maxTimestamp,
+        // An empty kept segment takes its source's max timestamp (time lookups skip it either way).
+        maxTimestamp: this.size === 0 ? (this.#lastSource?.maxTimestamp ?? 0) : this.#maxTimestamp,
         size: this.size,
       }),
     );

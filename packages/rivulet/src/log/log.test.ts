@@ -441,3 +441,60 @@ test('read-committed consumers see only what is below the committed offset, and 
     for (const c of [committed, dirty, waiting]) c.close();
   });
 });
+
+test('an idempotent retry is still recognised after compaction removed its batch and the log restarted', async () => {
+  const clock = new ManualClock(50_000_000);
+  const dir = tempDir();
+  let log = await createLog({ dataDir: dir, clock, maintenanceInterval: false });
+  try {
+    await log.createTopic('kv', { cleanup: 'compact', tombstoneRetention: '10m' });
+    const tombstone = [{ key: Buffer.from('k'), value: null, headers: undefined, timestamp: clock.now() }];
+    const producer = { producerId: 9, producerEpoch: 0, baseSequence: 0 };
+    const first = await log.append('kv', 0, tombstone, producer);
+    await log.partition('kv', 0).roll();
+    clock.advance(600_001);
+    await log.runMaintenance();
+    assert.equal((await readAll(log, 'kv', 0)).length, 0, 'the expired tombstone was compacted away');
+    await log.close();
+    log = await createLog({ dataDir: dir, clock, maintenanceInterval: false });
+    const retry = await log.append('kv', 0, tombstone, producer);
+    assert.deepEqual(retry, { ...first, duplicate: true });
+    assert.equal(log.partition('kv', 0).highWatermark, 1);
+  } finally {
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compaction never drops a record that is superseded only by uncommitted data', async () => {
+  await withLog({}, async (log) => {
+    await log.createTopic('kv', { cleanup: 'compact' });
+    const producer = log.createProducer();
+    await producer.send('kv', [{ key: 'a', value: 'committed' }]);
+    const partition = log.partition('kv', 0);
+    await partition.roll();
+    partition.setCommittedOffset(1);
+    await producer.send('kv', [{ key: 'a', value: 'uncommitted' }]);
+    await partition.roll();
+    await log.runMaintenance();
+    assert.deepEqual(
+      (await readAll(log, 'kv', 0)).map((r) => r.valueString()),
+      ['committed', 'uncommitted'],
+    );
+    await partition.truncateTo(1);
+    assert.deepEqual(
+      (await readAll(log, 'kv', 0)).map((r) => r.valueString()),
+      ['committed'],
+    );
+    partition.setCommittedOffset(1);
+    // Truncation forgot the first producer's later batch, so it would be out of sequence: use a new one.
+    await log.createProducer().send('kv', [{ key: 'a', value: 'newer' }]);
+    partition.setCommittedOffset(2);
+    await partition.roll();
+    await log.runMaintenance();
+    assert.deepEqual(
+      (await readAll(log, 'kv', 0)).map((r) => r.valueString()),
+      ['newer'],
+    );
+  });
+});

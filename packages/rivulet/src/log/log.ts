@@ -232,6 +232,14 @@ export class Log {
     return this.#createTopicSync(name, options);
   }
 
+  /** Creates a topic of the engine's own (name starting with '__') unless it exists; returns its config. */
+  ensureInternalTopic(name: string, options: TopicOptions = {}): TopicConfig {
+    this.#check();
+    if (!name.startsWith('__'))
+      throw new EngineError('INVALID_TOPIC_NAME', `internal topic names start with '__', got '${name}'`);
+    return this.#topics.get(name)?.config ?? this.#createTopicSync(name, options);
+  }
+
   #createTopicSync(name: string, options: TopicOptions): TopicConfig {
     if (this.#topics.has(name)) {
       throw new EngineError('TOPIC_EXISTS', `topic '${name}' already exists`, { details: { topic: name } });

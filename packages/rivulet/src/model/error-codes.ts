@@ -19,6 +19,9 @@ export const errorCodes = {
   INVALID_PLAN: { domain: 'user', retryable: false },
   PROCESSING_FAILED: { domain: 'user', retryable: false },
   UNSUPPORTED_OPERATOR: { domain: 'user', retryable: false },
+  COPARTITION_MISMATCH: { domain: 'user', retryable: false },
+  CHECKPOINT_CORRUPT: { domain: 'external', retryable: false },
+  PIPELINE_FAILED: { domain: 'user', retryable: false },
   // idempotent producers and consumer groups
   OUT_OF_ORDER_SEQUENCE: { domain: 'user', retryable: false },
   PRODUCER_FENCED: { domain: 'user', retryable: false },

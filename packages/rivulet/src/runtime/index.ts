@@ -1,5 +1,7 @@
+export { CHECKPOINT_TOPIC, type Checkpoint, readCheckpoints } from './checkpoint.ts';
 export { codecFor } from './format-codec.ts';
 export type { OperatorStore } from './operator-store.ts';
 export type { OutputWriter } from './output-writer.ts';
+export { PipelineRunner, type RunOptions, type RunStatus } from './pipeline-runner.ts';
 export { StreamRecord } from './stream-record.ts';
 export { buildTaskGraph, type TaskEnvironment, type TaskInput } from './task-graph.ts';

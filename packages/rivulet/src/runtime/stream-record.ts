@@ -10,15 +10,18 @@ export class StreamRecord {
   value: unknown;
   timestamp: number;
   headers: Headers | undefined;
+  /** The offset of the input record it came from (-1 when it did not come from a topic). */
+  offset: number;
 
-  constructor(key: unknown, value: unknown, timestamp: number, headers: Headers | undefined) {
+  constructor(key: unknown, value: unknown, timestamp: number, headers: Headers | undefined, offset = -1) {
     this.key = key;
     this.value = value;
     this.timestamp = timestamp;
     this.headers = headers;
+    this.offset = offset;
   }
 
   copy(): StreamRecord {
-    return new StreamRecord(this.key, this.value, this.timestamp, this.headers);
+    return new StreamRecord(this.key, this.value, this.timestamp, this.headers, this.offset);
   }
 }

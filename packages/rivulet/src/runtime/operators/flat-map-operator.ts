@@ -15,7 +15,7 @@ export class FlatMapOperator extends Operator {
     for (const record of batch) {
       try {
         for (const value of this.fn(record.value, this.context.set(record))) {
-          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers));
+          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers, record.offset));
         }
       } catch (error) {
         throw this.failed(error, record);

@@ -45,7 +45,7 @@ export abstract class Operator {
       if (error.details.operator !== undefined) return error;
       return new EngineError(error.code, `${this.label}: ${error.message}`, {
         cause: error,
-        details: { ...error.details, operator: this.label },
+        details: { ...error.details, operator: this.label, offset: record.offset },
       });
     }
     return new EngineError(
@@ -53,7 +53,7 @@ export abstract class Operator {
       `${this.label} threw: ${error instanceof Error ? error.message : String(error)}`,
       {
         cause: error,
-        details: { operator: this.label, timestamp: record.timestamp },
+        details: { operator: this.label, offset: record.offset, timestamp: record.timestamp },
       },
     );
   }

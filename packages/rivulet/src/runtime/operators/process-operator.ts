@@ -54,7 +54,7 @@ export class ProcessOperator extends Operator {
       }
       if (results !== undefined)
         for (const value of results)
-          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers));
+          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers, record.offset));
     }
     this.emit(out);
   }

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createLog, type Log } from '../../src/index.ts';
+import { readCheckpoints } from '../../src/runtime/index.ts';
+import { faultSeed, SeededRandom } from '../seeded-random.ts';
+import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
+
+/**
+ * Exactly-once across SIGKILL: a keyed aggregation (count, sum, min, max per key) and a stateless map run
+ * in a child process that is killed at random moments and restarted, then drained. Every input record
+ * must appear exactly once in the mapped output (in order per key), every key's stats updates must be
+ * counts 1, 2, ..., n with no repeat or gap, and the final stats must equal a plain loop over the input.
+ */
+const RECORDS = Number(process.env.RIVULET_CRASH_RECORDS ?? 100_000);
+const KEYS = 1_200;
+const CYCLES = Number(process.env.RIVULET_CRASH_CYCLES ?? 20);
+const fixture = join(import.meta.dirname, 'fixtures', 'crash-pipeline.ts');
+
+function start(
+  dataDir: string,
+  drain: boolean,
+): { child: ChildProcess; messages: Array<Record<string, unknown>>; exited: Promise<number | null> } {
+  const child = fork(fixture, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, RIVULET_DATA_DIR: dataDir, RIVULET_DRAIN: drain ? '1' : '0' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const messages: Array<Record<string, unknown>> = [];
+  child.on('message', (m) => messages.push(m as Record<string, unknown>));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, messages, exited };
+}
+
+async function readTopic(
+  log: Log,
+  topic: string,
+): Promise<Array<{ key: string; value: unknown; partition: number }>> {
+  const out: Array<{ key: string; value: unknown; partition: number }> = [];
+  for (let p = 0; p < log.topicConfig(topic).partitions; p++) {
+    const partition = log.partition(topic, p);
+    let offset = partition.logStartOffset;
+    while (offset < partition.highWatermark) {
+      const fetched = await partition.fetch(offset);
+      for (const r of fetched.records)
+        out.push({ key: r.keyString()!, value: JSON.parse(r.valueString()!), partition: p });
+      offset = fetched.nextOffset;
+    }
+  }
+  return out;
+}
+
+test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
+  timeout: 600_000,
+}, async () => {
+  const random = new SeededRandom(faultSeed('runtime-crash'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-crash-'));
+  try {
+    const events: CrashEvent[] = [];
+    /** Checkpoint records in the log (each run writes one on start, then one per commit interval). */
+    let checkpointRecords = 0;
+    /** Kills that left output written after the last checkpoint: the case exactly-once must roll back. */
+    let killsWithUncommittedOutput = 0;
+    const appendChunk = async (count: number): Promise<void> => {
+      const log = await createLog({ dataDir, maintenanceInterval: false });
+      checkpointRecords = log.hasTopic('__checkpoints') ? log.partition('__checkpoints', 0).highWatermark : 0;
+      const last = log.hasTopic('__checkpoints') ? (await readCheckpoints(log, 'crash')).at(-1) : undefined;
+      if (last !== undefined) {
+        const tails = ['mapped', 'stats', 'crash-keyBy2-repartition'].some((topic) =>
+          [...(last.outputs.get(topic) ?? [])].some(
+            ([p, end]) => log.partition(topic, p).highWatermark > end,
+          ),
+        );
+        if (tails) killsWithUncommittedOutput++;
+      }
+      if (!log.hasTopic('events')) await log.createTopic('events', { partitions: 2 });
+      const producer = log.createProducer();
+      const end = events.length + count;
+      while (events.length < end) {
+        const batch: CrashEvent[] = [];
+        for (let j = events.length; j < Math.min(end, events.length + 2000); j++)
+          batch.push({ k: `key-${random.int(KEYS)}`, v: random.between(-1000, 1000), seq: j });
+        events.push(...batch);
+        await producer.send(
+          'events',
+          batch.map((e) => ({ key: e.k, value: JSON.stringify(e) })),
+        );
+      }
+      await log.close();
+    };
+
+    // Each cycle adds fresh input, so every run has work to lose; the kill lands at a random moment of it.
+    let kills = 0;
+    let committedByKilledRuns = 0;
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      await appendChunk(Math.floor(RECORDS / (CYCLES + 1)));
+      const checkpointsBefore = checkpointRecords;
+      const run = start(dataDir, false);
+      await new Promise<void>((resolve) => {
+        const check = (): void =>
+          run.messages.some((m) => m.type === 'started') ? resolve() : void setTimeout(check, 5);
+        check();
+      });
+      const delay = random.between(0, 900);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      run.child.kill('SIGKILL');
+      await run.exited;
+      kills++;
+      await appendChunk(cycle === CYCLES - 1 ? RECORDS - events.length : 0);
+      committedByKilledRuns += Math.max(0, checkpointRecords - checkpointsBefore - 1);
+    }
+    const final = start(dataDir, true);
+    const code = await final.exited;
+    assert.equal(code, 0, 'the draining run must exit cleanly');
+    assert.ok(final.messages.some((m) => m.type === 'drained'));
+
+    const reader = await createLog({ dataDir, maintenanceInterval: false });
+    try {
+      // Stateless map: every input exactly once, in order per key.
+      const mapped = await readTopic(reader, 'mapped');
+      const seen = new Map<number, number>();
+      const lastSeqOfKey = new Map<string, number>();
+      for (const r of mapped) {
+        const v = r.value as { k: string; seq: number; doubled: number };
+        seen.set(v.seq, (seen.get(v.seq) ?? 0) + 1);
+        assert.ok((lastSeqOfKey.get(v.k) ?? -1) < v.seq, `mapped output out of order for ${v.k}`);
+        lastSeqOfKey.set(v.k, v.seq);
+        assert.equal(v.doubled, events[v.seq]!.v * 2);
+      }
+      const lost = events.filter((e) => !seen.has(e.seq)).length;
+      const duplicated = [...seen.values()].filter((n) => n > 1).length;
+      // Keyed stats: per key, counts 1..n in order, final values equal the plain loop.
+      const reference = new Map<string, KeyStats>();
+      for (const e of events) {
+        const s = reference.get(e.k) ?? {
+          count: 0,
+          sum: 0,
+          min: Number.POSITIVE_INFINITY,
+          max: Number.NEGATIVE_INFINITY,
+          lastSeq: -1,
+        };
+        reference.set(e.k, {
+          count: s.count + 1,
+          sum: s.sum + e.v,
+          min: Math.min(s.min, e.v),
+          max: Math.max(s.max, e.v),
+          lastSeq: e.seq,
+        });
+      }
+      const updates = new Map<string, KeyStats[]>();
+      for (const r of await readTopic(reader, 'stats')) {
+        const key = JSON.parse(r.key) as string;
+        const list = updates.get(key) ?? [];
+        list.push(r.value as KeyStats);
+        updates.set(key, list);
+      }
+      let badSequences = 0;
+      for (const list of updates.values()) if (list.some((s, i) => s.count !== i + 1)) badSequences++;
+      const finalStats = new Map([...updates].map(([k, list]) => [k, list[list.length - 1]!]));
+      console.log(
+        `[runtime-crash] ${kills} kills (${killsWithUncommittedOutput} left uncommitted output to roll back, ${committedByKilledRuns} checkpoints committed by killed runs): ${lost} lost, ${duplicated} duplicated, ` +
+          `${badSequences} keys with a repeated or missing update, state ${JSON.stringify([...finalStats].sort()) === JSON.stringify([...reference].sort()) ? '=' : '!='} reference ` +
+          `(${RECORDS} records, ${reference.size} keys)`,
+      );
+      assert.equal(lost, 0);
+      assert.equal(duplicated, 0);
+      assert.equal(mapped.length, RECORDS);
+      assert.equal(badSequences, 0);
+      assert.deepEqual(new Map([...finalStats].sort()), new Map([...reference].sort()));
+      assert.ok(
+        killsWithUncommittedOutput >= CYCLES / 4,
+        `only ${killsWithUncommittedOutput} of ${kills} kills left uncommitted output`,
+      );
+      assert.ok(
+        committedByKilledRuns >= CYCLES / 2,
+        `killed runs committed only ${committedByKilledRuns} checkpoints`,
+      );
+    } finally {
+      await reader.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
