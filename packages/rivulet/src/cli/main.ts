@@ -11,6 +11,7 @@ import { exitCodes, reportError } from './cli-error.ts';
 import { consumeCommand } from './consume-command.ts';
 import { logVerifyCommand } from './log-verify-command.ts';
 import { produceCommand } from './produce-command.ts';
+import { runCommand } from './run-command.ts';
 import { topicsCreateCommand } from './topics-create-command.ts';
 import { topicsDeleteCommand } from './topics-delete-command.ts';
 import { topicsDescribeCommand } from './topics-describe-command.ts';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
     .addCommand(topicsDeleteCommand());
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
+  program.addCommand(runCommand());
   program.command('log').description('inspect the log files').addCommand(logVerifyCommand());
   program.addHelpText(
     'after',
