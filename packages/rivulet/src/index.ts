@@ -3,3 +3,4 @@ export { createEngine, Engine, type EngineOptions } from './engine.ts';
 export * from './log/index.ts';
 export * from './model/index.ts';
 export { explainPlan, type Plan, type PlanIssue, validatePlan } from './plan/index.ts';
+export type { Boundary, ErrorPolicies, ErrorPolicy, RunOptions, RunStatus } from './runtime/index.ts';

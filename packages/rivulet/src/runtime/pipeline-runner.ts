@@ -12,6 +12,7 @@ import {
   readCheckpoints,
   setOffset,
 } from './checkpoint.ts';
+import { type ErrorPolicies, ErrorRouter, validatePolicies } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
@@ -27,6 +28,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Bytes read per input partition and step (default 256 KiB). */
   fetchBytes?: number;
+  /** Per boundary: 'fail' (default), 'skip', or { deadLetter: topic }. */
+  errors?: ErrorPolicies;
 }
 
 export interface RunStatus {
@@ -36,6 +39,8 @@ export interface RunStatus {
   /** Records in the input partitions (sources and repartition topics) not processed yet. */
   lag: number;
   checkpoints: number;
+  /** Records dropped or dead-lettered by the error policies, per boundary. */
+  errors: Record<string, { skipped: number; deadLettered: number }>;
   lastCheckpointSequence: number;
   error?: EngineError;
 }
@@ -68,6 +73,7 @@ export class PipelineRunner {
   readonly plan: Plan;
   readonly #log: Log;
   readonly #options: Required<Omit<RunOptions, 'stateDir'>> & { stateDir: string | undefined };
+  readonly #errors: ErrorRouter;
   readonly #topology: Topology;
   readonly #tasks: Task[] = [];
   readonly #writers = new Map<string, PartitionedWriter>();
@@ -90,7 +96,10 @@ export class PipelineRunner {
       clock: options.clock ?? systemClock,
       fetchBytes: options.fetchBytes ?? 256 * 1024,
       stateDir: options.stateDir,
+      errors: options.errors ?? {},
     };
+    validatePolicies(this.#options.errors);
+    this.#errors = new ErrorRouter(this.#options.errors, (topic) => this.#writer(topic));
     this.#topology = buildTopology(plan);
   }
 
@@ -109,6 +118,7 @@ export class PipelineRunner {
       recordsIn: this.#recordsIn,
       lag: this.#lag(),
       checkpoints: this.#checkpoints,
+      errors: Object.fromEntries(this.#errors.counts),
       lastCheckpointSequence: this.#sequence,
       ...(this.#error === undefined ? {} : { error: this.#error }),
     };
@@ -157,6 +167,10 @@ export class PipelineRunner {
         if (!log.hasTopic(sink.topic)) await log.createTopic(sink.topic, { partitions: tasks });
         this.#sinkTopics.add(sink.topic);
       }
+    }
+    for (const topic of this.#errors.deadLetterTopics()) {
+      if (!log.hasTopic(topic)) await log.createTopic(topic, { partitions: 1 });
+      this.#sinkTopics.add(topic);
     }
     for (const sub of this.#topology.subTopologies) {
       for (let p = 0; p < taskCounts.get(sub.id)!; p++) this.#tasks.push(await this.#createTask(sub, p));
@@ -248,6 +262,7 @@ export class PipelineRunner {
     const inputs = buildTaskGraph(this.plan, sub, {
       store: (spec) => storeBySpec.get(spec.name)!,
       writer: (topic) => this.#writer(topic),
+      errors: this.#errors,
     });
     const cursors: InputCursor[] = [...inputs.values()].map((input) => ({
       topic: input.topic,
@@ -374,23 +389,34 @@ export class PipelineRunner {
         if (cursor.position >= cursor.partition.highWatermark) continue;
         const fetched = await cursor.partition.fetch(cursor.position, this.#options.fetchBytes);
         const records = fetched.records;
-        const batch: StreamRecord[] = new Array(records.length);
+        const batch: StreamRecord[] = [];
         const { keySerde, valueSerde } = cursor.input;
+        this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
         for (let i = 0; i < records.length; i++) {
           const r = records[i]!;
+          let record: StreamRecord;
           try {
             const key = r.key;
             const value = r.value;
-            batch[i] = new StreamRecord(
+            record = new StreamRecord(
               key === null ? null : keySerde.decode(key),
               value === null ? null : valueSerde.decode(value),
               r.timestamp,
               r.headers,
               r.offset,
+              r,
             );
           } catch (error) {
-            throw this.#inputError(error, cursor, r.offset, `cannot decode the record`);
+            // Under 'fail' this throws; otherwise the record is dropped (and dead-lettered when asked).
+            this.#errors.handle(
+              'deserialize',
+              this.#inputError(error, cursor, r.offset, 'cannot decode the record'),
+              undefined,
+              r,
+            );
+            continue;
           }
+          batch.push(record);
         }
         try {
           const targets = cursor.input.targets;

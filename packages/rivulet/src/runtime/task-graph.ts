@@ -7,6 +7,7 @@ import {
   type SubTopology,
   type TopologyStore,
 } from '../plan/index.ts';
+import type { ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import type { OperatorStore } from './operator-store.ts';
 import { AggregateOperator } from './operators/aggregate-operator.ts';
@@ -21,10 +22,12 @@ import { ProcessOperator } from './operators/process-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
 
-/** What a task gives its operators: its stores and its output writers. */
+/** What a task gives its operators: its stores, its output writers, and the error policies. */
 export interface TaskEnvironment {
   store(spec: TopologyStore): OperatorStore;
   writer(topic: string): OutputWriter;
+  /** Without a router every failure is thrown (`fail`). */
+  errors?: ErrorRouter;
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -64,19 +67,18 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       else parent.children.push(operator);
     }
   }
+  for (const operator of operators.values()) operator.errors = env.errors;
   for (const repartition of sub.repartitions) {
     const keyBy = plan.nodes[repartition.keyByNodeId]!;
     if (keyBy.kind !== 'keyBy') continue;
-    operators
-      .get(keyBy.id)!
-      .children.push(
-        new SinkOperator(
-          `repartition ${repartition.topic}`,
-          codecFor(keyBy.keyFormat, plan),
-          codecFor(internalValueFormat, plan),
-          env.writer(repartition.topic),
-        ),
-      );
+    const sink = new SinkOperator(
+      `repartition ${repartition.topic}`,
+      codecFor(keyBy.keyFormat, plan),
+      codecFor(internalValueFormat, plan),
+      env.writer(repartition.topic),
+    );
+    sink.errors = env.errors;
+    operators.get(keyBy.id)!.children.push(sink);
   }
   const inputs = new Map<string, TaskInput>();
   for (const input of sub.inputs) {

@@ -23,6 +23,7 @@ export class AggregateOperator extends Operator {
 
   process(batch: StreamRecord[]): void {
     const store = this.store;
+    let kept = 0;
     for (const record of batch) {
       const key = record.key;
       const previous = store.get(key);
@@ -30,11 +31,14 @@ export class AggregateOperator extends Operator {
       try {
         next = this.#fold(previous, record.value, key);
       } catch (error) {
-        throw this.failed(error, record);
+        this.reject(error, record);
+        continue;
       }
       store.put(key, next);
       record.value = next;
+      batch[kept++] = record;
     }
+    batch.length = kept;
     this.emit(batch);
   }
 

@@ -24,7 +24,8 @@ export class BranchOperator extends Operator {
         const context = this.context.set(record);
         while (index < this.predicates.length && !this.predicates[index]!(record.value, context)) index++;
       } catch (error) {
-        throw this.failed(error, record);
+        this.reject(error, record);
+        continue;
       }
       routed[index]!.push(record);
     }

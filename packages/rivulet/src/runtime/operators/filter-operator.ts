@@ -17,7 +17,8 @@ export class FilterOperator extends Operator {
       try {
         keep = this.predicate(record.value, this.context.set(record));
       } catch (error) {
-        throw this.failed(error, record);
+        this.reject(error, record);
+        keep = false;
       }
       if (keep) batch[kept++] = record;
     }

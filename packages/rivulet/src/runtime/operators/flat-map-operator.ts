@@ -1,4 +1,4 @@
-import { StreamRecord } from '../stream-record.ts';
+import type { StreamRecord } from '../stream-record.ts';
 import { Operator, type UserContext } from './operator.ts';
 
 /** Replaces each record by one record per value `fn` yields, with the same key, timestamp and headers. */
@@ -13,12 +13,12 @@ export class FlatMapOperator extends Operator {
   process(batch: StreamRecord[]): void {
     const out: StreamRecord[] = [];
     for (const record of batch) {
+      const produced = out.length;
       try {
-        for (const value of this.fn(record.value, this.context.set(record))) {
-          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers, record.offset));
-        }
+        for (const value of this.fn(record.value, this.context.set(record))) out.push(record.derive(value));
       } catch (error) {
-        throw this.failed(error, record);
+        out.length = produced; // nothing of a failed record goes on
+        this.reject(error, record);
       }
     }
     this.emit(out);

@@ -11,13 +11,16 @@ export class KeyByOperator extends Operator {
   }
 
   process(batch: StreamRecord[]): void {
+    let kept = 0;
     for (const record of batch) {
       try {
         record.key = this.fn(record.value, this.context.set(record));
+        batch[kept++] = record;
       } catch (error) {
-        throw this.failed(error, record);
+        this.reject(error, record);
       }
     }
+    batch.length = kept;
     this.emit(batch);
   }
 }

@@ -1,4 +1,5 @@
 import { EngineError, isEngineError } from '../../model/index.ts';
+import type { Boundary, ErrorRouter } from '../error-policy.ts';
 import type { StreamRecord } from '../stream-record.ts';
 
 /** The context object handed to user functions; one per operator, refilled for every record. */
@@ -18,12 +19,16 @@ export class UserContext {
 /**
  * A node of a task's operator graph. `process` takes a batch it then owns (it may change the records in
  * place) and passes results to its children synchronously; when a stream fans out, every child but the
- * last gets copies, so no two branches share a record. A user function that throws surfaces as
- * PROCESSING_FAILED naming the operator (the task applies the error policy).
+ * last gets copies, so no two branches share a record. A user function that throws becomes
+ * PROCESSING_FAILED naming the operator, and the pipeline's error policy decides: under `fail` it is
+ * thrown; under `skip` or `deadLetter` the record is dropped here and the batch goes on.
  */
 export abstract class Operator {
   readonly label: string;
   readonly children: Operator[] = [];
+  /** The pipeline's error router; without one every failure is thrown (the test driver). */
+  errors: ErrorRouter | undefined;
+  protected boundary: Boundary = 'process';
   protected readonly context = new UserContext();
 
   constructor(label: string) {
@@ -38,6 +43,13 @@ export abstract class Operator {
     if (last < 0 || batch.length === 0) return;
     for (let i = 0; i < last; i++) children[i]!.process(batch.map((r) => r.copy()));
     children[last]!.process(batch);
+  }
+
+  /** Applies the error policy to a failed record: throws, or returns so the caller drops the record. */
+  protected reject(error: unknown, record: StreamRecord): void {
+    const failure = this.failed(error, record);
+    if (this.errors === undefined) throw failure;
+    this.errors.handle(this.boundary, failure, record);
   }
 
   protected failed(error: unknown, record: StreamRecord): EngineError {

@@ -1,5 +1,5 @@
 import type { OperatorStore } from '../operator-store.ts';
-import { StreamRecord } from '../stream-record.ts';
+import type { StreamRecord } from '../stream-record.ts';
 import { Operator } from './operator.ts';
 
 type ProcessFn = (value: unknown, context: ProcessContext) => readonly unknown[] | undefined;
@@ -50,11 +50,11 @@ export class ProcessOperator extends Operator {
       try {
         results = this.fn(record.value, context);
       } catch (error) {
-        throw this.failed(error, record);
+        // State the processor changed before throwing stays changed (as in Kafka Streams).
+        this.reject(error, record);
+        continue;
       }
-      if (results !== undefined)
-        for (const value of results)
-          out.push(new StreamRecord(record.key, value, record.timestamp, record.headers, record.offset));
+      if (results !== undefined) for (const value of results) out.push(record.derive(value));
     }
     this.emit(out);
   }

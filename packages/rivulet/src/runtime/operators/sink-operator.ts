@@ -16,6 +16,7 @@ export class SinkOperator extends Operator {
     private readonly writer: OutputWriter,
   ) {
     super(label);
+    this.boundary = 'produce';
   }
 
   process(batch: StreamRecord[]): void {
@@ -26,7 +27,8 @@ export class SinkOperator extends Operator {
         key = record.key === undefined || record.key === null ? null : this.keySerde.encode(record.key);
         value = record.value === null ? null : this.valueSerde.encode(record.value);
       } catch (error) {
-        throw this.failed(error, record);
+        this.reject(error, record);
+        continue;
       }
       this.writer.write(key, value, record.timestamp, record.headers);
     }
