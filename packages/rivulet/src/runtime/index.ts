@@ -1,4 +1,11 @@
-export { CHECKPOINT_TOPIC, type Checkpoint, readCheckpoints } from './checkpoint.ts';
+export {
+  CHECKPOINT_TOPIC,
+  type Checkpoint,
+  checkpointMismatch,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  readCheckpoints,
+} from './checkpoint.ts';
 export { type Boundary, type ErrorPolicies, type ErrorPolicy, ErrorRouter } from './error-policy.ts';
 export { codecFor } from './format-codec.ts';
 export type { OperatorStore } from './operator-store.ts';

