@@ -423,6 +423,7 @@ export class PipelineRunner {
           const last = targets.length - 1;
           for (let t = 0; t <= last; t++)
             targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
+          await cursor.input.settle();
         } catch (error) {
           const offset =
             isEngineError(error) && typeof error.details.offset === 'number'

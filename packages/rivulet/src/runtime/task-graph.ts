@@ -1,4 +1,4 @@
-import { EngineError, type Serde } from '../model/index.ts';
+import type { Serde } from '../model/index.ts';
 import {
   internalValueFormat,
   nodeLabel,
@@ -15,6 +15,7 @@ import { BranchOperator } from './operators/branch-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
+import { MapAsyncOperator } from './operators/map-async-operator.ts';
 import { MapOperator } from './operators/map-operator.ts';
 import { type Operator, PassThroughOperator } from './operators/operator.ts';
 import { PeekOperator } from './operators/peek-operator.ts';
@@ -37,6 +38,8 @@ export interface TaskInput {
   keySerde: Serde<unknown>;
   valueSerde: Serde<unknown>;
   targets: Operator[];
+  /** Waits until the async operators of the task have emitted everything handed to them. */
+  settle: () => Promise<void>;
 }
 
 type Fn = (...args: never[]) => unknown;
@@ -80,6 +83,13 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     sink.errors = env.errors;
     operators.get(keyBy.id)!.children.push(sink);
   }
+  const asyncOperators = [...operators.values()].filter(
+    (o): o is MapAsyncOperator => o instanceof MapAsyncOperator,
+  );
+  // Upstream async operators first: settling one may hand batches to a later one.
+  const settle = async (): Promise<void> => {
+    for (const operator of asyncOperators) await operator.settled();
+  };
   const inputs = new Map<string, TaskInput>();
   for (const input of sub.inputs) {
     const targets =
@@ -99,6 +109,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       keySerde: codecFor(input.keyFormat, plan),
       valueSerde: codecFor(input.valueFormat, plan),
       targets,
+      settle,
     });
   }
   return inputs;
@@ -152,10 +163,6 @@ function createOperator(
         env.writer(node.topic),
       );
     case 'mapAsync':
-      throw new EngineError(
-        'UNSUPPORTED_OPERATOR',
-        `${label}: mapAsync is not supported by the runtime yet`,
-        { details: { operator: label } },
-      );
+      return new MapAsyncOperator(label, fn(node.fn) as never, node.concurrency);
   }
 }

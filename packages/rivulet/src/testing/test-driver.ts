@@ -55,6 +55,17 @@ export class TestDriver {
     this.#plan =
       'plan' in pipeline && typeof pipeline.plan === 'function' ? pipeline.plan() : (pipeline as Plan);
     this.clock = new ManualClock(options.startTime ?? 0);
+    for (const node of this.#plan.nodes) {
+      if (node.kind === 'mapAsync') {
+        throw new EngineError(
+          'UNSUPPORTED_OPERATOR',
+          `the test driver runs synchronously and cannot run mapAsync '${node.name}'; run the pipeline on an engine`,
+          {
+            details: { operator: node.name },
+          },
+        );
+      }
+    }
     this.#topology = buildTopology(this.#plan);
     for (const t of this.#topology.internalTopics) if (t.kind === 'repartition') this.#internal.add(t.topic);
     for (const sub of this.#topology.subTopologies) {
