@@ -661,9 +661,7 @@ export class Partition {
    * atomically before any file goes, so a crash leaves either the old log or the new one.
    */
   applyRetention(now: number): Promise<number> {
-    const run = this.#maintenance.then(() => this.#applyRetention(now));
-    this.#maintenance = run.catch(() => undefined);
-    return run;
+    return this.serialiseMaintenance(() => this.#applyRetention(now));
   }
 
   async #applyRetention(now: number): Promise<number> {
