@@ -83,12 +83,20 @@ export class KeyedStream<K, T> {
         ...(ttlMs === undefined ? {} : { ttlMs }),
       };
     });
+    const timerStore: StoreSpec = {
+      name: `${name}-timers`,
+      keyFormat: { kind: 'bytes' },
+      valueFormat: v8Value,
+    };
+    const onTimer = processor.onTimer;
     const id = builder.add({
       kind: 'process',
       inputs: [this.node.id],
       name,
       fn: builder.fn(processor.process.bind(processor) as UserFunction),
+      ...(onTimer === undefined ? {} : { onTimer: builder.fn(onTimer.bind(processor) as UserFunction) }),
       stores,
+      timerStore,
     });
     return new Stream<U, K>({ builder, id, keyFormat: this.node.keyFormat });
   }

@@ -5,7 +5,17 @@
  */
 export interface ProcessorContext<K> {
   readonly key: K;
+  /** The record's event time (for a timer: the time it was set for). */
   readonly timestamp: number;
+  /** Processing time now, from the engine's clock. */
+  readonly now: number;
+  /** Processing-time timers of the current key, durable like state; `onTimer` runs once each is due. */
+  readonly timers: {
+    /** Calls `onTimer` for this key once processing time reaches `at` (ms since the epoch). */
+    processingTime(at: number): void;
+    /** Cancels this key's timer at `at`, if set. */
+    cancel(at: number): void;
+  };
   /** The named store (declared in `process(name, processor, { stores })`), scoped to the current key. */
   state<V>(store: string): KeyedState<V>;
 }
@@ -23,6 +33,8 @@ export interface KeyedState<V> {
  */
 export interface Processor<K, T, U> {
   process(value: T, context: ProcessorContext<K>): readonly U[] | undefined;
+  /** A timer of `context.key` is due: return the values to emit (keyed by that key, at the timer's time). */
+  onTimer?(timestamp: number, context: ProcessorContext<K>): readonly U[] | undefined;
 }
 
 /** Declares a store a processor uses. */

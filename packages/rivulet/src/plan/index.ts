@@ -16,6 +16,7 @@ export {
   type MapNode,
   type MergeNode,
   nodeLabel,
+  nodeStores,
   type PeekNode,
   type Plan,
   type PlanNode,

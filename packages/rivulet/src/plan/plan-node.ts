@@ -96,11 +96,16 @@ export interface AggregateNode extends NodeBase<'aggregate'> {
 /** The changelog of a table as a stream of `{ key, value }` (value null = deleted). */
 export interface ToStreamNode extends NodeBase<'toStream'> {}
 
-/** Low-level per-key processing with stores and timers; `fn` names a processor factory. */
+/**
+ * Low-level per-key processing with stores and timers: `fn` handles a record, `onTimer` a due timer.
+ * `timerStore` holds the pending processing-time timers (durable like any store).
+ */
 export interface ProcessNode extends NodeBase<'process'> {
   readonly name: string;
   readonly fn: FunctionRef;
+  readonly onTimer?: FunctionRef;
   readonly stores: readonly StoreSpec[];
+  readonly timerStore: StoreSpec;
 }
 
 /** Async mapping with at most `concurrency` calls in flight; results keep input order per key. */
@@ -147,6 +152,13 @@ export interface Plan {
   readonly pipeline: string;
   readonly nodes: readonly PlanNode[];
   readonly functions: ReadonlyMap<FunctionRef, UserFunction>;
+}
+
+/** The stores a node owns (aggregations: one; processors: theirs plus the timer store). */
+export function nodeStores(node: PlanNode): readonly StoreSpec[] {
+  if (node.kind === 'aggregate') return [node.store];
+  if (node.kind === 'process') return [...node.stores, node.timerStore];
+  return [];
 }
 
 /** A readable label for a node in messages: its name, or kind#id. */

@@ -1,6 +1,7 @@
 import {
   type FormatSpec,
   keyedStatefulKinds,
+  nodeStores,
   type Plan,
   type PlanNode,
   type StoreSpec,
@@ -146,7 +147,7 @@ export function buildTopology(plan: Plan): Topology {
         }
       }
     }
-    const stores = node.kind === 'aggregate' ? [node.store] : node.kind === 'process' ? node.stores : [];
+    const stores = nodeStores(node);
     for (const store of stores) {
       const changelogTopic = changelogTopicName(plan.pipeline, store.name);
       sub.stores.push({

@@ -1,5 +1,5 @@
 import type { PlanIssue } from './plan-issue.ts';
-import { nodeLabel, type Plan, type PlanNode } from './plan-node.ts';
+import { nodeLabel, nodeStores, type Plan, type PlanNode } from './plan-node.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -10,9 +10,10 @@ function functionRefs(node: PlanNode): string[] {
     case 'flatMap':
     case 'peek':
     case 'keyBy':
-    case 'process':
     case 'mapAsync':
       return [node.fn];
+    case 'process':
+      return node.onTimer === undefined ? [node.fn] : [node.fn, node.onTimer];
     case 'branch':
       return [...node.predicates];
     case 'aggregate':
@@ -93,7 +94,7 @@ export function validatePlan(plan: Plan): PlanIssue[] {
       if (new Set(node.branchNames).size !== node.branchNames.length)
         add('DUPLICATE_NAME', node, 'branch names must be unique');
     }
-    const stores = node.kind === 'aggregate' ? [node.store] : node.kind === 'process' ? node.stores : [];
+    const stores = nodeStores(node);
     for (const store of stores) {
       if (storeNames.has(store.name))
         add(

@@ -12,4 +12,5 @@ export type { OperatorStore } from './operator-store.ts';
 export type { OutputWriter } from './output-writer.ts';
 export { PipelineRunner, type RunOptions, type RunStatus } from './pipeline-runner.ts';
 export { StreamRecord } from './stream-record.ts';
-export { buildTaskGraph, type TaskEnvironment, type TaskInput } from './task-graph.ts';
+export { buildTaskGraph, type TaskEnvironment, type TaskGraph, type TaskInput } from './task-graph.ts';
+export { type RangeStore, TimerStore } from './timer-store.ts';

@@ -17,6 +17,7 @@ import { codecFor } from './format-codec.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
 import { buildTaskGraph, type TaskInput } from './task-graph.ts';
+import { type RangeStore, TimerStore } from './timer-store.ts';
 
 export interface RunOptions {
   /** 'exactly-once' (default): outputs become visible at checkpoints and are rolled back on a crash. */
@@ -58,6 +59,7 @@ interface Task {
   partition: number;
   cursors: InputCursor[];
   stores: Array<KeyValueStore<unknown, unknown>>;
+  fireTimers(now: number): void;
 }
 
 /**
@@ -259,19 +261,21 @@ export class PipelineRunner {
       stores.push(store);
       storeBySpec.set(spec.name, store);
     }
-    const inputs = buildTaskGraph(this.plan, sub, {
+    const graph = buildTaskGraph(this.plan, sub, {
       store: (spec) => storeBySpec.get(spec.name)!,
       writer: (topic) => this.#writer(topic),
       errors: this.#errors,
+      timers: (spec) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore),
+      clock: () => this.#options.clock.now(),
     });
-    const cursors: InputCursor[] = [...inputs.values()].map((input) => ({
+    const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
       topic: input.topic,
       partition: this.#log.partition(input.topic, partition),
       partitionId: partition,
       position: 0,
       input,
     }));
-    return { sub, partition, cursors, stores };
+    return { sub, partition, cursors, stores, fireTimers: graph.fireTimers };
   }
 
   /** Returns to the newest checkpoint consistent with the log, or writes the first one. */
@@ -358,6 +362,7 @@ export class PipelineRunner {
     try {
       this.#lastCheckpoint = Date.now();
       while (!this.#stopRequested) {
+        this.#fireTimers();
         const progressed = await this.#fetchAll();
         if (progressed > 0) await this.#flushWriters();
         if (Date.now() - this.#lastCheckpoint >= this.#options.commitIntervalMs) await this.#checkpoint();
@@ -378,6 +383,29 @@ export class PipelineRunner {
       throw this.#error;
     } finally {
       for (const task of this.#tasks) for (const store of task.stores) await store.close();
+    }
+  }
+
+  /** Runs due processing-time timers; their output is flushed with the next step's. */
+  #fireTimers(): void {
+    const now = this.#options.clock.now();
+    for (const task of this.#tasks) {
+      try {
+        task.fireTimers(now);
+      } catch (error) {
+        throw new EngineError(
+          isEngineError(error) ? error.code : 'PROCESSING_FAILED',
+          `pipeline '${this.plan.pipeline}' stopped in a timer: ${(error as Error).message}`,
+          {
+            cause: error,
+            details: {
+              pipeline: this.plan.pipeline,
+              ...(isEngineError(error) ? error.details : {}),
+              partition: task.partition,
+            },
+          },
+        );
+      }
     }
   }
 

@@ -22,6 +22,7 @@ import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
+import type { TimerStore } from './timer-store.ts';
 
 /** What a task gives its operators: its stores, its output writers, and the error policies. */
 export interface TaskEnvironment {
@@ -29,6 +30,17 @@ export interface TaskEnvironment {
   writer(topic: string): OutputWriter;
   /** Without a router every failure is thrown (`fail`). */
   errors?: ErrorRouter;
+  /** A processor's timer store (over a byte-keyed, range-capable store). */
+  timers(spec: TopologyStore): TimerStore;
+  /** Processing time. */
+  clock: () => number;
+}
+
+/** A task's operator graph: its inputs, and its processors' timers. */
+export interface TaskGraph {
+  inputs: Map<string, TaskInput>;
+  /** Runs every due processing-time timer of the task's processors. */
+  fireTimers(now: number): void;
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -49,15 +61,16 @@ type Fn = (...args: never[]) => unknown;
  * a keyBy at a repartition point writes to its repartition topic; inputs are the sub-topology's source
  * and repartition topics. Operators are fresh per task (their contexts are not shared).
  */
-export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironment): Map<string, TaskInput> {
+export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironment): TaskGraph {
   const fn = (ref: string): Fn => plan.functions.get(ref) as Fn;
   const inSub = new Set(sub.nodeIds);
   const stores = new Map(sub.stores.map((s) => [s.name, s]));
   const operators = new Map<number, Operator>();
+  const timerStore = (name: string): TimerStore => env.timers(stores.get(name)!);
   for (const id of sub.nodeIds)
     operators.set(
       id,
-      createOperator(plan, plan.nodes[id]!, fn, (name) => env.store(stores.get(name)!), env),
+      createOperator(plan, plan.nodes[id]!, fn, (name) => env.store(stores.get(name)!), env, timerStore),
     );
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
@@ -112,7 +125,15 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       settle,
     });
   }
-  return inputs;
+  const processors = [...operators.values()].filter(
+    (o): o is ProcessOperator => o instanceof ProcessOperator,
+  );
+  return {
+    inputs,
+    fireTimers: (now) => {
+      for (const processor of processors) processor.fireTimers(now);
+    },
+  };
 }
 
 function createOperator(
@@ -121,6 +142,7 @@ function createOperator(
   fn: (ref: string) => Fn,
   store: (name: string) => OperatorStore,
   env: TaskEnvironment,
+  timers: (name: string) => TimerStore,
 ): Operator {
   const label = nodeLabel(node);
   switch (node.kind) {
@@ -153,7 +175,10 @@ function createOperator(
       return new ProcessOperator(
         label,
         fn(node.fn) as never,
+        node.onTimer === undefined ? undefined : (fn(node.onTimer) as never),
         new Map(node.stores.map((s) => [s.name, store(s.name)])),
+        timers(node.timerStore.name),
+        env.clock,
       );
     case 'sink':
       return new SinkOperator(

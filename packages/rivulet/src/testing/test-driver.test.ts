@@ -239,3 +239,55 @@ test('bad input and failing user code surface with codes naming the operator', (
     (e) => isEngineError(e) && e.details.operator === "sink 'out'",
   );
 });
+
+test('processing-time timers fire once when due, per key, and can be cancelled', () => {
+  const p = pipeline('timers');
+  p.from('visits', topic('visits', json<{ user: string; stop?: boolean }>()))
+    .keyBy((v) => v.user)
+    .process(
+      'session-end',
+      {
+        process: (visit, ctx) => {
+          const started = ctx.state<number>('started');
+          if (visit.stop === true) {
+            const at = started.get();
+            if (at !== undefined) ctx.timers.cancel(at + 1000);
+            started.clear();
+            return [];
+          }
+          if (started.get() === undefined) {
+            started.set(ctx.now);
+            ctx.timers.processingTime(ctx.now + 1000);
+          }
+          return [];
+        },
+        onTimer: (at, ctx) => {
+          ctx.state<number>('started').clear();
+          return [{ user: ctx.key, endedAt: at }];
+        },
+      },
+      { stores: [{ name: 'started' }] },
+    )
+    .to('ends', topic('session-ends', json()));
+  const driver = new TestDriver(p, { startTime: 10_000 });
+  driver.pipeInput('visits', { user: 'ann' });
+  driver.advanceTime(500);
+  driver.pipeInput('visits', { user: 'bob' });
+  driver.pipeInput('visits', { user: 'ann' });
+  driver.pipeInput('visits', { user: 'cid' });
+  driver.pipeInput('visits', { user: 'cid', stop: true });
+  driver.advanceTime(499);
+  assert.deepEqual(driver.readOutput('session-ends'), []);
+  driver.advanceTime(1);
+  assert.deepEqual(
+    driver.readOutput('session-ends').map((r) => [r.key, r.value, r.timestamp]),
+    [['ann', { user: 'ann', endedAt: 11_000 }, 11_000]],
+  );
+  driver.advanceTime(10_000);
+  assert.deepEqual(
+    driver.readOutput('session-ends').map((r) => r.value),
+    [{ user: 'bob', endedAt: 11_500 }],
+  );
+  driver.advanceTime(10_000);
+  assert.deepEqual(driver.readOutput('session-ends'), []);
+});

@@ -12,8 +12,11 @@ import {
   buildTaskGraph,
   codecFor,
   type OperatorStore,
+  type RangeStore,
   StreamRecord,
+  type TaskGraph,
   type TaskInput,
+  TimerStore,
 } from '../runtime/index.ts';
 
 /** A pipeline definition: anything with a `plan()` (the DSL's Pipeline) or a Plan itself. */
@@ -50,6 +53,7 @@ export class TestDriver {
   readonly #internal = new Set<string>();
   readonly #pending: Array<{ topic: string; record: EncodedRecord }> = [];
   readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown> }>();
+  readonly #graphs: TaskGraph[] = [];
 
   constructor(pipeline: PlanSource, options: { startTime?: number } = {}) {
     this.#plan =
@@ -78,8 +82,11 @@ export class TestDriver {
             else this.#outputOf(topic).push(record);
           },
         }),
+        timers: () => new TimerStore(memoryRangeStore()),
+        clock: () => this.clock.now(),
       });
-      for (const [topic, input] of graph) {
+      this.#graphs.push(graph);
+      for (const [topic, input] of graph.inputs) {
         const list = this.#inputs.get(topic);
         if (list === undefined) this.#inputs.set(topic, [input]);
         else list.push(input);
@@ -215,9 +222,14 @@ export class TestDriver {
       .map(([k, v]) => [keyCodec.decode(Buffer.from(k, 'latin1')), valueCodec.decode(v as Uint8Array)]);
   }
 
-  /** Moves processing time forward (processing-time timers will fire here). */
+  /** Moves processing time forward and runs the processors' timers that became due. */
   advanceTime(ms: number): void {
     this.clock.advance(ms);
+    for (const graph of this.#graphs) graph.fireTimers(this.clock.now());
+    while (this.#pending.length > 0) {
+      const next = this.#pending.shift()!;
+      this.#deliver(next.topic, next.record);
+    }
   }
 }
 
@@ -225,4 +237,22 @@ export class TestDriver {
 function encodeAs(format: FormatSpec, value: unknown, plan: Plan): Uint8Array {
   if (format.kind === 'bytes' && typeof value === 'string') return Buffer.from(value);
   return codecFor(format.kind === 'json' ? { kind: 'json' } : format, plan).encode(value);
+}
+
+/** A byte-ordered in-memory store for the driver's timers (latin1 strings compare like their bytes). */
+function memoryRangeStore(): RangeStore {
+  const data = new Map<string, unknown>();
+  const id = (key: Uint8Array): string => Buffer.from(key).toString('latin1');
+  return {
+    put: (key, value) => data.set(id(key), value),
+    delete: (key) => data.delete(id(key)),
+    range: (from, to) => {
+      const low = from === undefined ? undefined : id(from);
+      const high = to === undefined ? undefined : id(to);
+      return [...data.keys()]
+        .filter((k) => (low === undefined || k >= low) && (high === undefined || k < high))
+        .sort()
+        .map((k) => ({ key: Buffer.from(k, 'latin1'), value: data.get(k) }));
+    },
+  };
 }
