@@ -4,7 +4,7 @@ import type { Processor, StoreDefinition } from './processor.ts';
 import { durationMs, Stream } from './stream.ts';
 import { Table } from './table.ts';
 
-const v8Value: FormatSpec = Object.freeze({ kind: 'v8' });
+const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
 const numberValue: FormatSpec = Object.freeze({ kind: 'float64' });
 
 /** A stream grouped by key K: the input of keyed aggregations and processors. */
@@ -39,12 +39,12 @@ export class KeyedStream<K, T> {
 
   /** Combines the values of each key pairwise; the first value of a key is its initial result. */
   reduce(name: string, fn: (accumulator: T, value: T) => T): Table<K, T> {
-    return this.#aggregate(name, 'reduce', { add: fn }, v8Value);
+    return this.#aggregate(name, 'reduce', { add: fn }, structuredValue);
   }
 
   /** Folds the values of each key into an accumulator that starts as `init()`. */
   aggregate<A>(name: string, init: () => A, add: (accumulator: A, value: T, key: K) => A): Table<K, A> {
-    return this.#aggregate(name, 'aggregate', { init, add }, v8Value);
+    return this.#aggregate(name, 'aggregate', { init, add }, structuredValue);
   }
 
   /** Records per key. */
@@ -79,14 +79,14 @@ export class KeyedStream<K, T> {
       return {
         name: s.name,
         keyFormat: this.node.keyFormat,
-        valueFormat: v8Value,
+        valueFormat: structuredValue,
         ...(ttlMs === undefined ? {} : { ttlMs }),
       };
     });
     const timerStore: StoreSpec = {
       name: `${name}-timers`,
       keyFormat: { kind: 'bytes' },
-      valueFormat: v8Value,
+      valueFormat: structuredValue,
     };
     const onTimer = processor.onTimer;
     const id = builder.add({

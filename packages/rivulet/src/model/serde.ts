@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { EngineError } from './engine-error.ts';
 
 /**
@@ -11,14 +12,12 @@ export interface Serde<T> {
   decode(bytes: Uint8Array): T;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
+/** Strict UTF-8 decoding: invalid bytes are an error, never replaced (native check, then decode). */
 function toText(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch (error) {
-    throw new EngineError('INVALID_RECORD', 'bytes are not valid UTF-8', { cause: error });
-  }
+  if (!isUtf8(bytes)) throw new EngineError('INVALID_RECORD', 'bytes are not valid UTF-8');
+  return (
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  ).toString('utf8');
 }
 
 /** UTF-8 text. */

@@ -14,8 +14,11 @@ export type FormatSpec =
   | { readonly kind: 'string' }
   | { readonly kind: 'bytes' }
   | { readonly kind: 'float64' }
-  /** Node's structured-clone serialisation (v8.serialize): internal topics between sub-topologies. */
-  | { readonly kind: 'v8' };
+  /**
+   * Any structured-clone value, kept exactly: plain JSON data as JSON, anything else (Date, Map, BigInt,
+   * undefined fields...) through v8.serialize. Internal topics and aggregation state use it.
+   */
+  | { readonly kind: 'structured' };
 
 /** A keyed store owned by a stateful operator; its changelog topic is derived from pipeline and name. */
 export interface StoreSpec {

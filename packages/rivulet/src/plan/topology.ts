@@ -51,7 +51,7 @@ export function changelogTopicName(pipeline: string, store: string): string {
   return `${pipeline}-${store}-changelog`;
 }
 
-export const internalValueFormat: FormatSpec = Object.freeze({ kind: 'v8' });
+export const internalValueFormat: FormatSpec = Object.freeze({ kind: 'structured' });
 
 /**
  * Splits a plan into sub-topologies. A keyBy whose output reaches a keyed stateful operator (aggregate,

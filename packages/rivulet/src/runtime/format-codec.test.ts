@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { isEngineError } from '../model/index.ts';
+import type { Plan } from '../plan/index.ts';
+import { codecFor } from './format-codec.ts';
+
+const plan: Plan = { pipeline: 'p', nodes: [], functions: new Map() };
+const structured = codecFor({ kind: 'structured' }, plan);
+
+const structuredValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.string(),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.bigInt(),
+    fc.date({ noInvalidDate: true }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4, noNullPrototype: true }),
+    fc
+      .array(fc.tuple(fc.string({ maxLength: 4 }), tie('value')), { maxLength: 3 })
+      .map((entries) => new Map(entries)),
+    fc.uint8Array({ maxLength: 8 }),
+  ),
+})).value;
+
+test('the structured format returns every structured-clone value exactly, through JSON or v8', () => {
+  let viaJson = 0;
+  fc.assert(
+    fc.property(structuredValue, (value) => {
+      const bytes = structured.encode(value);
+      if (bytes[0] === 0x4a) viaJson++;
+      assert.deepStrictEqual(structured.decode(bytes), value);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(viaJson > 200, `only ${viaJson} values took the JSON path`);
+});
+
+test('plain JSON data takes the JSON path; anything JSON would change takes v8', () => {
+  assert.equal(structured.encode({ a: [1, 'x', null, { b: true }] })[0], 0x4a);
+  for (const value of [
+    { d: new Date(0) },
+    new Map([[1, 2]]),
+    { u: undefined },
+    [1, , 3],
+    -0,
+    Number.NaN,
+    { n: 10n },
+  ]) {
+    assert.equal(structured.encode(value)[0], 0x56, String(value));
+    assert.deepStrictEqual(structured.decode(structured.encode(value)), value);
+  }
+  assert.throws(
+    () => structured.decode(Buffer.from('Xjunk')),
+    (e) => isEngineError(e, 'INVALID_RECORD'),
+  );
+  assert.throws(
+    () => structured.decode(Buffer.from('J{nope')),
+    (e) => isEngineError(e, 'INVALID_RECORD'),
+  );
+});
