@@ -43,11 +43,13 @@ test('the structured format returns every structured-clone value exactly, throug
 
 test('plain JSON data takes the JSON path; anything JSON would change takes v8', () => {
   assert.equal(structured.encode({ a: [1, 'x', null, { b: true }] })[0], 0x4a);
+  const sparse: unknown[] = [1];
+  sparse[2] = 3; // index 1 is a hole, which JSON would turn into null
   for (const value of [
     { d: new Date(0) },
     new Map([[1, 2]]),
     { u: undefined },
-    [1, , 3],
+    sparse,
     -0,
     Number.NaN,
     { n: 10n },
