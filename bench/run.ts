@@ -9,10 +9,11 @@ import { parseCliOptions, USAGE } from './cli-options.ts';
 import { logSuite } from './log/log-suite.ts';
 import { loadAverage, machineInfo } from './machine-info.ts';
 import { barLines, humanReport, machineLines, resultJson } from './report-printer.ts';
+import { runtimeSuite } from './runtime/runtime-suite.ts';
 import type { Suite } from './suite.ts';
 
 /** Every suite by name: adding a suite is one line here. */
-const suites: readonly Suite[] = [logSuite];
+const suites: readonly Suite[] = [logSuite, runtimeSuite];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCliOptions>;

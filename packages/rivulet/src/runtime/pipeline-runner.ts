@@ -166,12 +166,13 @@ export class PipelineRunner {
       for (const store of sub.stores)
         await ensureChangelogTopic(log, store.changelogTopic, { partitions: tasks, durability: 'none' });
       for (const sink of sub.sinks) {
-        if (!log.hasTopic(sink.topic)) await log.createTopic(sink.topic, { partitions: tasks });
+        // Synced at every checkpoint, so appends in between need not wait for fdatasync.
+        if (!log.hasTopic(sink.topic)) await log.createTopic(sink.topic, { partitions: tasks, durability: 'none' });
         this.#sinkTopics.add(sink.topic);
       }
     }
     for (const topic of this.#errors.deadLetterTopics()) {
-      if (!log.hasTopic(topic)) await log.createTopic(topic, { partitions: 1 });
+      if (!log.hasTopic(topic)) await log.createTopic(topic, { partitions: 1, durability: 'none' });
       this.#sinkTopics.add(topic);
     }
     for (const sub of this.#topology.subTopologies) {

@@ -1,0 +1,30 @@
+import { json, type Pipeline, pipeline, topic } from '../../packages/rivulet/src/index.ts';
+import { keepOrder, type Order, type Payment, toPayment } from './order-fixtures.ts';
+
+/** The two pipelines the runtime suite measures. */
+export type PipelineKind = 'stateless' | 'keyed-count';
+
+/** `from -> filter(amount > 500) -> map(toPayment) -> to(out)`. */
+export function statelessPipeline(source: string, out: string): Pipeline {
+  const p = pipeline('bench-stateless');
+  p.from('orders', topic(source, json<Order>()))
+    .filter((o) => keepOrder(o))
+    .map((o) => toPayment(o))
+    .to('payments', topic(out, json<Payment>()));
+  return p;
+}
+
+/** `from -> keyBy(user) -> count('counts') -> toStream() -> to(out)`: one output per input record. */
+export function keyedCountPipeline(source: string, out: string): Pipeline {
+  const p = pipeline('bench-count');
+  p.from('orders', topic(source, json<Order>()))
+    .keyBy((o) => o.user)
+    .count('counts')
+    .toStream()
+    .to('counts-out', topic(out, json<number>()));
+  return p;
+}
+
+export function buildPipeline(kind: PipelineKind, source: string, out: string): Pipeline {
+  return kind === 'stateless' ? statelessPipeline(source, out) : keyedCountPipeline(source, out);
+}
