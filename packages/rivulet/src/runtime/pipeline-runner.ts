@@ -167,7 +167,8 @@ export class PipelineRunner {
         await ensureChangelogTopic(log, store.changelogTopic, { partitions: tasks, durability: 'none' });
       for (const sink of sub.sinks) {
         // Synced at every checkpoint, so appends in between need not wait for fdatasync.
-        if (!log.hasTopic(sink.topic)) await log.createTopic(sink.topic, { partitions: tasks, durability: 'none' });
+        if (!log.hasTopic(sink.topic))
+          await log.createTopic(sink.topic, { partitions: tasks, durability: 'none' });
         this.#sinkTopics.add(sink.topic);
       }
     }
