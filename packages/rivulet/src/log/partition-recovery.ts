@@ -53,7 +53,8 @@ export function recoverPartition(config: PartitionConfig): RecoveredPartition {
     for (const ext of ['log', 'index', 'timeindex', 'producers'])
       removeIfPresent(join(dir, `${segmentFile(base)}.${ext}`));
   }
-  const segments = sorted.map((base) => Segment.open(dir, base, config.indexIntervalBytes));
+  const syncWrites = config.durability.mode === 'fsync';
+  const segments = sorted.map((base) => Segment.open(dir, base, config.indexIntervalBytes, syncWrites));
   const producers = new ProducerStateTable();
   let failure: EngineError | undefined;
   let lastSealed = -1;
@@ -133,7 +134,7 @@ export function recoverPartition(config: PartitionConfig): RecoveredPartition {
   const last = segments[segments.length - 1];
   if (last === undefined || last.sealed) {
     const base = last === undefined ? logStartOffset : last.nextOffset;
-    segments.push(Segment.create(dir, base, config.indexIntervalBytes));
+    segments.push(Segment.create(dir, base, config.indexIntervalBytes, syncWrites));
     fsyncDirectory(dir);
   }
   return { segments, logStartOffset, producers, failure };

@@ -357,6 +357,8 @@ export class Partition {
           this.#fail(ioError(truncateError, `truncate ${this.#name()} after a failed write`));
         }
         const failure = ioError(error, `append to ${this.#name()}`, this.#details());
+        // With O_DSYNC an I/O error on write is a failed sync: as fatal as a failed fdatasync.
+        if (segment.syncWrites && failure.code === 'LOG_IO_ERROR') this.#fail(failure);
         this.#rejectAll(group, failure);
         return;
       }
@@ -366,7 +368,8 @@ export class Partition {
       const durability = this.config.durability;
       if (durability.mode === 'fsync') {
         try {
-          await segment.sync();
+          // An O_DSYNC segment's write returned only once durable; otherwise fdatasync now.
+          if (!segment.syncWrites) await segment.sync();
         } catch (error) {
           this.#fail(
             new EngineError('LOG_FSYNC_FAILED', `fdatasync of ${segment.path()} failed`, {
@@ -425,7 +428,12 @@ export class Partition {
   #roll(): void {
     const old = this.#active;
     failpoint('log.roll.before-create');
-    const next = Segment.create(this.config.dir, this.#nextOffset, this.config.indexIntervalBytes);
+    const next = Segment.create(
+      this.config.dir,
+      this.#nextOffset,
+      this.config.indexIntervalBytes,
+      this.config.durability.mode === 'fsync',
+    );
     try {
       fsyncDirectory(this.config.dir);
     } catch (error) {

@@ -52,11 +52,20 @@ export class Segment {
   maxTimestamp = Number.NEGATIVE_INFINITY;
   /** Sealed segments are immutable and have their index files on disk. */
   sealed = false;
+  /** Opened with O_DSYNC: a completed write is already durable (no separate fdatasync needed). */
+  readonly syncWrites: boolean;
   #readers = 0;
   #retired = false;
 
-  private constructor(dir: string, baseOffset: number, fd: number, indexIntervalBytes: number) {
+  private constructor(
+    dir: string,
+    baseOffset: number,
+    fd: number,
+    indexIntervalBytes: number,
+    syncWrites: boolean,
+  ) {
     this.dir = dir;
+    this.syncWrites = syncWrites;
     this.baseOffset = baseOffset;
     this.fd = fd;
     this.nextOffset = baseOffset;
@@ -67,10 +76,13 @@ export class Segment {
     return join(this.dir, `${segmentName(this.baseOffset)}.${ext}`);
   }
 
-  static create(dir: string, baseOffset: number, indexIntervalBytes: number): Segment {
+  /** `syncWrites` opens the file with O_DSYNC (the partition's `fsync` durability). */
+  static create(dir: string, baseOffset: number, indexIntervalBytes: number, syncWrites = false): Segment {
     const path = join(dir, `${segmentName(baseOffset)}.log`);
+    const { O_RDWR, O_CREAT, O_TRUNC, O_DSYNC } = fs.constants;
     try {
-      return new Segment(dir, baseOffset, fs.openSync(path, 'w+'), indexIntervalBytes);
+      const flags = syncWrites ? O_RDWR | O_CREAT | O_TRUNC | O_DSYNC : 'w+';
+      return new Segment(dir, baseOffset, fs.openSync(path, flags, 0o644), indexIntervalBytes, syncWrites);
     } catch (error) {
       throw ioError(error, `create segment ${path}`);
     }
@@ -80,15 +92,15 @@ export class Segment {
    * Opens an existing segment. If its index files are valid and match the file, it is sealed and ready;
    * otherwise the caller must `scan()` it.
    */
-  static open(dir: string, baseOffset: number, indexIntervalBytes: number): Segment {
+  static open(dir: string, baseOffset: number, indexIntervalBytes: number, syncWrites = false): Segment {
     const path = join(dir, `${segmentName(baseOffset)}.log`);
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r+');
+      fd = fs.openSync(path, syncWrites ? fs.constants.O_RDWR | fs.constants.O_DSYNC : 'r+');
     } catch (error) {
       throw ioError(error, `open segment ${path}`);
     }
-    const segment = new Segment(dir, baseOffset, fd, indexIntervalBytes);
+    const segment = new Segment(dir, baseOffset, fd, indexIntervalBytes, syncWrites);
     segment.size = fs.fstatSync(fd).size;
     const extent = segment.#loadIndex();
     if (extent !== undefined) {
