@@ -1,3 +1,4 @@
+import { SampleSet } from '../sample-set.ts';
 import { quantileOfSorted } from '../sample-stats.ts';
 import type { BenchResult, Suite, SuiteOptions, SuiteReport } from '../suite.ts';
 import { type LatencySample, measureAppendLatency, mergeLatencySamples } from './append-latency.ts';
@@ -17,7 +18,6 @@ import { measureRawFsLatency } from './raw-fs-latency.ts';
 import { measureRawFsThroughput } from './raw-fs-throughput.ts';
 import { measureConsumerRead, measureFetchRead } from './read-throughput.ts';
 import { RECORD_SIZES, type RecordSize } from './record-fixtures.ts';
-import { SampleSet } from './sample-set.ts';
 
 /** Where one repeat's numbers go: the sample set, or nowhere during the warm-up pass. */
 type Sink = (caseName: string, metric: string, value: number) => void;
@@ -252,24 +252,7 @@ function baselinesFor(
 }
 
 function buildResults(config: LogBenchConfig, samples: SampleSet): BenchResult[] {
-  const results: BenchResult[] = [];
-  for (const { caseName, metric } of samples.entries()) {
-    const value = samples.median(caseName, metric)!;
-    const baselines = baselinesFor(config, caseName, metric, samples);
-    if (baselines.length === 0) results.push({ suite: 'log', case: caseName, metric, value });
-    for (const b of baselines) {
-      results.push({
-        suite: 'log',
-        case: caseName,
-        metric,
-        value,
-        baseline: b.name,
-        baselineValue: b.value,
-        ratio: value / b.value,
-      });
-    }
-  }
-  return results;
+  return samples.toResults('log', (caseName, metric) => baselinesFor(config, caseName, metric, samples));
 }
 
 async function runLogSuite(options: SuiteOptions): Promise<SuiteReport> {

@@ -1,4 +1,4 @@
-import { SampleSet } from '../log/sample-set.ts';
+import { SampleSet } from '../sample-set.ts';
 import type { BenchResult, Suite, SuiteOptions, SuiteReport } from '../suite.ts';
 import { runCaseProcess } from './case-process.ts';
 import type { Guarantee } from './engine-throughput.ts';
@@ -106,23 +106,7 @@ function baselinesFor(
 }
 
 function buildResults(samples: SampleSet): BenchResult[] {
-  const results: BenchResult[] = [];
-  for (const { caseName, metric } of samples.entries()) {
-    const value = samples.median(caseName, metric)!;
-    const baselines = baselinesFor(caseName, metric, samples);
-    if (baselines.length === 0) results.push({ suite: 'runtime', case: caseName, metric, value });
-    for (const b of baselines)
-      results.push({
-        suite: 'runtime',
-        case: caseName,
-        metric,
-        value,
-        baseline: b.name,
-        baselineValue: b.value,
-        ratio: value / b.value,
-      });
-  }
-  return results;
+  return samples.toResults('runtime', (caseName, metric) => baselinesFor(caseName, metric, samples));
 }
 
 async function runRuntimeSuite(options: SuiteOptions): Promise<SuiteReport> {

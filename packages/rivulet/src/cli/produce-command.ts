@@ -73,38 +73,69 @@ function recordBytes(record: ProducerRecord): number {
   return (typeof record.value === 'string' ? record.value.length : 0) + 32;
 }
 
+/**
+ * Appends the batches `source` yields with one pipelined sender, stopping at the first failed send. On
+ * an error the summary of what was appended so far goes to stderr before the error is rethrown.
+ * `badLines` is read after the source is drained (the streaming source counts as it goes).
+ */
+async function sendBatches(
+  log: Log,
+  topic: string,
+  source: AsyncIterable<ProducerRecord[]> | Iterable<ProducerRecord[]>,
+  badLines: () => number,
+  allOrNothing: boolean,
+): Promise<ProduceOutcome> {
+  const sender = new BatchSender(log.createProducer(), topic);
+  try {
+    for await (const records of source) {
+      if (records.length > 0)
+        await sender.add(
+          records,
+          records.reduce((sum, r) => sum + recordBytes(r), 0),
+        );
+      if (sender.failed) break;
+    }
+    await sender.finish();
+  } catch (error) {
+    process.stderr.write(
+      formatProduceSummary(topic, { appended: sender.appended, badLines: badLines() }, allOrNothing),
+    );
+    throw error;
+  }
+  return { appended: sender.appended, badLines: badLines() };
+}
+
+/** Parses input lines as they arrive; yields the good records of each chunk, reports the bad ones. */
+async function* parsedRecords(
+  input: AsyncIterable<Buffer | string>,
+  lineOptions: LineRecordOptions,
+  onBad: () => void,
+): AsyncGenerator<ProducerRecord[]> {
+  for await (const lines of readLines(input)) {
+    const records: ProducerRecord[] = [];
+    for (const line of lines) {
+      if (line.text.trim() === '') continue;
+      const result = parseLineRecord(line, lineOptions);
+      if (result.bad !== undefined) {
+        onBad();
+        reportBadLine(result.bad);
+      } else records.push(result.record);
+    }
+    yield records;
+  }
+}
+
 async function produceStreaming(
   log: Log,
   topic: string,
   lineOptions: LineRecordOptions,
   input: AsyncIterable<Buffer | string>,
 ): Promise<ProduceOutcome> {
-  const sender = new BatchSender(log.createProducer(), topic);
   let badLines = 0;
-  try {
-    for await (const lines of readLines(input)) {
-      const records: ProducerRecord[] = [];
-      let bytes = 0;
-      for (const line of lines) {
-        if (line.text.trim() === '') continue;
-        const result = parseLineRecord(line, lineOptions);
-        if (result.bad !== undefined) {
-          badLines++;
-          reportBadLine(result.bad);
-        } else {
-          records.push(result.record);
-          bytes += recordBytes(result.record);
-        }
-      }
-      if (records.length > 0) await sender.add(records, bytes);
-      if (sender.failed) break;
-    }
-    await sender.finish();
-  } catch (error) {
-    process.stderr.write(formatProduceSummary(topic, { appended: sender.appended, badLines }, false));
-    throw error;
-  }
-  return { appended: sender.appended, badLines };
+  const source = parsedRecords(input, lineOptions, () => {
+    badLines++;
+  });
+  return sendBatches(log, topic, source, () => badLines, false);
 }
 
 async function produceAllOrNothing(
@@ -115,34 +146,15 @@ async function produceAllOrNothing(
 ): Promise<ProduceOutcome> {
   const records: ProducerRecord[] = [];
   let badLines = 0;
-  for await (const lines of readLines(input)) {
-    for (const line of lines) {
-      if (line.text.trim() === '') continue;
-      const result = parseLineRecord(line, lineOptions);
-      if (result.bad !== undefined) {
-        badLines++;
-        reportBadLine(result.bad);
-      } else if (badLines === 0) records.push(result.record);
-    }
+  for await (const chunk of parsedRecords(input, lineOptions, () => {
+    badLines++;
+  })) {
+    if (badLines === 0) records.push(...chunk);
   }
   if (badLines > 0) return { appended: [], badLines };
-  const sender = new BatchSender(log.createProducer(), topic);
-  try {
-    const chunk = 2000;
-    for (let i = 0; i < records.length; i += chunk) {
-      const slice = records.slice(i, i + chunk);
-      await sender.add(
-        slice,
-        slice.reduce((sum, r) => sum + recordBytes(r), 0),
-      );
-      if (sender.failed) break;
-    }
-    await sender.finish();
-  } catch (error) {
-    process.stderr.write(formatProduceSummary(topic, { appended: sender.appended, badLines }, true));
-    throw error;
-  }
-  return { appended: sender.appended, badLines };
+  const chunks: ProducerRecord[][] = [];
+  for (let i = 0; i < records.length; i += 2000) chunks.push(records.slice(i, i + 2000));
+  return sendBatches(log, topic, chunks, () => badLines, true);
 }
 
 /** Builds the command. Exit code 0 when every line was appended, 1 when any line was bad. */

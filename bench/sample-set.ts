@@ -1,4 +1,5 @@
-import { median } from '../sample-stats.ts';
+import { median } from './sample-stats.ts';
+import type { BenchResult } from './suite.ts';
 
 /** Per-repeat values of every (case, metric), in the order cases were first measured. */
 export class SampleSet {
@@ -25,5 +26,33 @@ export class SampleSet {
   *entries(): IterableIterator<{ caseName: string; metric: string; values: readonly number[] }> {
     for (const [caseName, metrics] of this.#cases)
       for (const [metric, values] of metrics) yield { caseName, metric, values };
+  }
+
+  /**
+   * One result per (case, metric) median, or one per baseline `baselinesFor` names for it (with the
+   * baseline's median and the ratio), in measurement order.
+   */
+  toResults(
+    suite: string,
+    baselinesFor: (caseName: string, metric: string) => Array<{ name: string; value: number }>,
+  ): BenchResult[] {
+    const results: BenchResult[] = [];
+    for (const { caseName, metric } of this.entries()) {
+      const value = this.median(caseName, metric)!;
+      const baselines = baselinesFor(caseName, metric);
+      if (baselines.length === 0) results.push({ suite, case: caseName, metric, value });
+      for (const b of baselines) {
+        results.push({
+          suite,
+          case: caseName,
+          metric,
+          value,
+          baseline: b.name,
+          baselineValue: b.value,
+          ratio: value / b.value,
+        });
+      }
+    }
+    return results;
   }
 }
