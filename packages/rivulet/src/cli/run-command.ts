@@ -5,57 +5,19 @@
  * final checkpoint, stores closed, the log closed, exit 0. A processing error stops it with exit 1 and
  * the error naming operator, topic, partition and offset. `.ts` modules are loaded through tsx.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { createEngine } from '../engine.ts';
-import { EngineError } from '../model/index.ts';
-import type { Plan } from '../plan/index.ts';
+import { loadPipelineModule } from '../runtime/index.ts';
 import { dataDirOption } from './open-log.ts';
-import { parseDurationMs } from './option-parsers.ts';
+import { parseDurationMs, parsePositiveInteger } from './option-parsers.ts';
 
 interface RunOptions {
   dataDir: string;
   guarantee: 'exactly-once' | 'at-least-once';
   commitInterval: number;
   stateDir?: string;
+  parallelism?: number;
   quiet?: boolean;
-}
-
-async function loadPipeline(modulePath: string): Promise<Plan | { plan(): Plan }> {
-  const url = pathToFileURL(resolve(modulePath)).href;
-  if (/\.[cm]?ts$/.test(modulePath)) {
-    try {
-      const { register } = (await import('tsx/esm/api')) as { register: () => void };
-      register();
-    } catch {
-      // Without tsx a .ts module can still load on a Node that strips types itself.
-    }
-  }
-  let module: { default?: unknown };
-  try {
-    module = (await import(url)) as { default?: unknown };
-  } catch (error) {
-    throw new EngineError('INVALID_ARGUMENT', `cannot load ${modulePath}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const exported = module.default;
-  const isPipeline =
-    typeof exported === 'object' &&
-    exported !== null &&
-    typeof (exported as { plan?: unknown }).plan === 'function';
-  const isPlan =
-    typeof exported === 'object' &&
-    exported !== null &&
-    Array.isArray((exported as { nodes?: unknown }).nodes);
-  if (!isPipeline && !isPlan) {
-    throw new EngineError(
-      'INVALID_ARGUMENT',
-      `${modulePath} must export a pipeline as its default export (export default pipeline('name')...)`,
-    );
-  }
-  return exported as Plan | { plan(): Plan };
 }
 
 export function runCommand(): Command {
@@ -77,11 +39,16 @@ export function runCommand(): Command {
       '--state-dir <dir>',
       'keep stores in LMDB under this directory (default: in memory, restored from changelogs)',
     )
+    .addOption(
+      new Option('--parallelism <n>', 'worker threads running the tasks (1: in the main thread)')
+        .argParser(parsePositiveInteger)
+        .default(undefined, 'the number of cores'),
+    )
     .option('--quiet', 'no status lines')
     .addHelpText('after', '\nExample:\n  rivulet run examples/stock/pipeline.ts --data-dir ./rivulet-data');
   return command.action(async (modulePath: string, _options: unknown, self: Command) => {
     const options = self.opts<RunOptions>();
-    const pipeline = await loadPipeline(modulePath);
+    const pipeline = await loadPipelineModule(modulePath);
     const engine = await createEngine({
       dataDir: options.dataDir,
       run: {
@@ -92,7 +59,10 @@ export function runCommand(): Command {
     });
     let run: Awaited<ReturnType<typeof engine.run>>;
     try {
-      run = await engine.run(pipeline);
+      run = await engine.run(pipeline, {
+        module: modulePath,
+        ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
+      });
     } catch (error) {
       await engine.close();
       throw error;
@@ -112,7 +82,7 @@ export function runCommand(): Command {
         : setInterval(() => {
             const s = run.status();
             process.stderr.write(
-              `[${((Date.now() - started) / 1000).toFixed(0)}s] ${s.pipeline} ${s.state}: ${s.recordsIn} records in, lag ${s.lag}, ${s.checkpoints} checkpoints\n`,
+              `[${((Date.now() - started) / 1000).toFixed(0)}s] ${s.pipeline} ${s.state}: ${s.recordsIn} records in, lag ${s.lag}, ${s.checkpoints} checkpoints, ${s.workers} workers\n`,
             );
           }, 1000);
     try {

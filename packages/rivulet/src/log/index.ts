@@ -10,8 +10,15 @@ export {
 } from './durability.ts';
 export type { AppendResult, FetchResult } from './fetch-result.ts';
 export { createLog, Log, type LogOptions, type PartitionDescription, type TopicDescription } from './log.ts';
+export type { LogClient, PartitionClient } from './log-client.ts';
 export { LogRecord } from './log-record.ts';
 export { OFFSETS_TOPIC } from './offset-store.ts';
+export {
+  type PackedRecords,
+  packedTransferList,
+  packRecords,
+  unpackRecords,
+} from './packed-records.ts';
 export type { Partition } from './partition.ts';
 export { Producer, type ProducerOptions, type SendResult } from './producer.ts';
 export {

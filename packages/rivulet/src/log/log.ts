@@ -16,6 +16,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { type DurabilityConfig, type DurabilityOptions, resolveDurability } from './durability.ts';
 import type { AppendResult, FetchResult } from './fetch-result.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
+import type { LogClient } from './log-client.ts';
 import { OFFSETS_TOPIC, OffsetStore } from './offset-store.ts';
 import { Partition } from './partition.ts';
 import type { PartitionConfig } from './partition-config.ts';
@@ -71,7 +72,7 @@ interface TopicState {
  * process locks. Broker-shaped on purpose (topics, partitions, offsets, batches, producers, consumer
  * groups), so the runtime can later run on NATS JetStream or Kafka through the same shape.
  */
-export class Log {
+export class Log implements LogClient {
   readonly dataDir: string;
   readonly clock: Clock;
   readonly #defaults: {

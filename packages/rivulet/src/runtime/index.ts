@@ -10,6 +10,7 @@ export { type Boundary, type ErrorPolicies, type ErrorPolicy, ErrorRouter } from
 export { codecFor } from './format-codec.ts';
 export type { OperatorStore } from './operator-store.ts';
 export type { OutputWriter } from './output-writer.ts';
+export { loadPipelineModule } from './pipeline-module.ts';
 export { PipelineRunner, type RunOptions, type RunStatus } from './pipeline-runner.ts';
 export { StreamRecord } from './stream-record.ts';
 export { buildTaskGraph, type TaskEnvironment, type TaskGraph, type TaskInput } from './task-graph.ts';

@@ -1,4 +1,4 @@
-import type { EncodableRecord, Log } from '../log/index.ts';
+import type { EncodableRecord, LogClient } from '../log/index.ts';
 import { type Headers, partitionForKey } from '../model/index.ts';
 import type { OutputWriter } from './output-writer.ts';
 
@@ -10,7 +10,7 @@ import type { OutputWriter } from './output-writer.ts';
  */
 export class PartitionedWriter implements OutputWriter {
   readonly topic: string;
-  readonly #log: Log;
+  readonly #log: LogClient;
   readonly #partitions: number;
   readonly #buffers: EncodableRecord[][];
   #buffered = 0;
@@ -18,7 +18,7 @@ export class PartitionedWriter implements OutputWriter {
   #next = 0;
   readonly #written = new Set<number>();
 
-  constructor(log: Log, topic: string) {
+  constructor(log: LogClient, topic: string) {
     this.#log = log;
     this.topic = topic;
     this.#partitions = log.topicConfig(topic).partitions;

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
-import type { Log, Partition } from '../log/index.ts';
-import { type Clock, EngineError, isEngineError, type Serde, systemClock } from '../model/index.ts';
-import { buildTopology, type Plan, type SubTopology, type Topology } from '../plan/index.ts';
-import { createKeyValueStore, ensureChangelogTopic, type KeyValueStore } from '../state/index.ts';
+import { availableParallelism } from 'node:os';
+import type { Log } from '../log/index.ts';
+import { type Clock, EngineError, isEngineError, systemClock } from '../model/index.ts';
+import { buildTopology, type Plan, planToJson, type SubTopology, type Topology } from '../plan/index.ts';
+import { ensureChangelogTopic } from '../state/index.ts';
 import {
   CHECKPOINT_TOPIC,
   type Checkpoint,
@@ -12,12 +12,13 @@ import {
   readCheckpoints,
   setOffset,
 } from './checkpoint.ts';
-import { type ErrorPolicies, ErrorRouter, validatePolicies } from './error-policy.ts';
-import { codecFor } from './format-codec.ts';
-import { PartitionedWriter } from './partitioned-writer.ts';
-import { StreamRecord } from './stream-record.ts';
-import { buildTaskGraph, type TaskInput } from './task-graph.ts';
-import { type RangeStore, TimerStore } from './timer-store.ts';
+import { type Boundary, type ErrorPolicies, ErrorRouter, validatePolicies } from './error-policy.ts';
+import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
+import type { TaskExecutor } from './task-executor.ts';
+import { TaskLoop } from './task-loop.ts';
+import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
+import { WorkerExecutor } from './worker-executor.ts';
+import type { WorkerData } from './worker-protocol.ts';
 
 export interface RunOptions {
   /** 'exactly-once' (default): outputs become visible at checkpoints and are rolled back on a crash. */
@@ -26,112 +27,145 @@ export interface RunOptions {
   commitIntervalMs?: number;
   /** Store backend: in memory (restored from changelogs on start) or LMDB under this directory. */
   stateDir?: string;
+  /** Processing time for timers and store TTLs; only the system clock with parallelism > 1. */
   clock?: Clock;
   /** Bytes read per input partition and step (default 256 KiB). */
   fetchBytes?: number;
   /** Per boundary: 'fail' (default), 'skip', or { deadLetter: topic }. */
   errors?: ErrorPolicies;
+  /**
+   * Worker threads the tasks are spread over (by partition: every task of partition p runs in worker
+   * p mod workers), at most one per partition. 1 runs them in this thread. Default: the machine's cores
+   * when `module` is set, else 1. More than 1 needs `module`, since a worker builds the pipeline itself.
+   */
+  parallelism?: number;
+  /** The module (path or file URL) whose `exportName` export is this pipeline, for worker threads. */
+  module?: string;
+  /** The export of `module` holding the pipeline (default 'default'). */
+  exportName?: string;
 }
 
 export interface RunStatus {
   pipeline: string;
   state: 'running' | 'stopped' | 'failed';
+  /** Records read from the inputs, as of the last checkpoint. */
   recordsIn: number;
-  /** Records in the input partitions (sources and repartition topics) not processed yet. */
+  /** Records in the input partitions (sources and repartition topics) past the last checkpoint. */
   lag: number;
   checkpoints: number;
+  /** Worker threads running the tasks (0: they run in the calling thread). */
+  workers: number;
   /** Records dropped or dead-lettered by the error policies, per boundary. */
   errors: Record<string, { skipped: number; deadLettered: number }>;
   lastCheckpointSequence: number;
   error?: EngineError;
 }
 
-interface InputCursor {
-  topic: string;
-  partition: Partition;
-  partitionId: number;
-  position: number;
-  input: TaskInput;
-}
-
-interface Task {
-  sub: SubTopology;
-  partition: number;
-  cursors: InputCursor[];
-  stores: Array<KeyValueStore<unknown, unknown>>;
-  fireTimers(now: number): void;
+interface ResolvedOptions {
+  guarantee: 'exactly-once' | 'at-least-once';
+  commitIntervalMs: number;
+  stateDir: string | undefined;
+  clock: Clock;
+  fetchBytes: number;
+  errors: ErrorPolicies;
+  parallelism: number;
+  module: string | undefined;
+  exportName: string;
 }
 
 /**
- * Runs one pipeline over the embedded log in this thread: one task per (sub-topology, partition), each
- * reading its input partitions in batches and pushing them synchronously through its operators. Every
- * commit interval it takes a checkpoint (DESIGN.md §4): outputs and store changes are appended and
- * synced, then one checkpoint record names the cut. On start it returns to the newest checkpoint that
- * matches the data: engine-written partitions are truncated to it (exactly-once), stores restored to its
- * changelog positions, inputs rewound. Any processing error stops the pipeline (the `fail` policy) with
- * the operator, topic, partition and offset in the error.
+ * Coordinates one pipeline over the embedded log (DESIGN.md §4). It owns the log side: creates the
+ * internal topics, returns to the newest checkpoint that matches the data (engine-written partitions
+ * truncated to it under exactly-once, store restore offsets and input positions chosen), and starts the
+ * tasks, one per (sub-topology, partition), in this thread or spread over worker threads, each group
+ * driven by a TaskExecutor. Every commit interval it takes a checkpoint: all executors pause and flush
+ * (outputs and store changes appended), the end offsets of every engine-written partition are recorded,
+ * the executors resume, the partitions are synced, and one checkpoint record names the cut; only then
+ * do readers of the outputs see the new data. Any task error stops every executor and the pipeline
+ * (`done` rejects with it, naming the operator, topic, partition and offset).
  */
 export class PipelineRunner {
   readonly plan: Plan;
   readonly #log: Log;
-  readonly #options: Required<Omit<RunOptions, 'stateDir'>> & { stateDir: string | undefined };
-  readonly #errors: ErrorRouter;
+  readonly #options: ResolvedOptions;
   readonly #topology: Topology;
-  readonly #tasks: Task[] = [];
-  readonly #writers = new Map<string, PartitionedWriter>();
   readonly #sinkTopics = new Set<string>();
+  readonly #deadLetterTopics: string[];
+  readonly #assignments: TaskAssignment[] = [];
+  #executors: TaskExecutor[] = [];
+  #workers = 0;
+  /** Input positions and totals as of the last checkpoint. */
+  #positions: OffsetTable = new Map();
+  #cuts: TaskCut[] = [];
+  /** The lag last computed, reported once the log is closed. */
+  #lastLag = 0;
   #sequence = 0;
-  #recordsIn = 0;
   #checkpoints = 0;
   #state: RunStatus['state'] = 'running';
   #error: EngineError | undefined;
   #stopRequested = false;
+  #wakeForStop: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
-  #lastCheckpoint = 0;
 
   private constructor(log: Log, plan: Plan, options: RunOptions) {
     this.#log = log;
     this.plan = plan;
-    this.#options = {
-      guarantee: options.guarantee ?? 'exactly-once',
-      commitIntervalMs: options.commitIntervalMs ?? 100,
-      clock: options.clock ?? systemClock,
-      fetchBytes: options.fetchBytes ?? 256 * 1024,
-      stateDir: options.stateDir,
-      errors: options.errors ?? {},
-    };
+    this.#options = resolveOptions(options);
     validatePolicies(this.#options.errors);
-    this.#errors = new ErrorRouter(this.#options.errors, (topic) => this.#writer(topic));
+    this.#deadLetterTopics = new ErrorRouter(this.#options.errors, () => {
+      throw new Error('unused');
+    }).deadLetterTopics();
     this.#topology = buildTopology(plan);
   }
 
-  /** Prepares topics, recovers to the last checkpoint and starts processing. */
+  /** Prepares topics, recovers to the last checkpoint, starts the tasks and takes a first checkpoint. */
   static async start(log: Log, plan: Plan, options: RunOptions = {}): Promise<PipelineRunner> {
     const runner = new PipelineRunner(log, plan, options);
-    await runner.#prepare();
+    const start = await runner.#prepare();
+    // The first checkpoint is the start itself: nothing has been processed, stores restored to it.
+    await runner.#writeCheckpoint(
+      [{ inputs: start.inputs, stores: start.stores, recordsIn: 0, errors: [] }],
+      runner.#endOffsets(),
+    );
+    await runner.#startExecutors(start);
     runner.#loop = runner.#run();
     return runner;
   }
 
   status(): RunStatus {
+    const errors = new Map<Boundary, { skipped: number; deadLettered: number }>();
+    let recordsIn = 0;
+    for (const cut of this.#cuts) {
+      recordsIn += cut.recordsIn;
+      for (const [boundary, count] of cut.errors) {
+        const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
+        sum.skipped += count.skipped;
+        sum.deadLettered += count.deadLettered;
+        errors.set(boundary, sum);
+      }
+    }
     return {
       pipeline: this.plan.pipeline,
       state: this.#state,
-      recordsIn: this.#recordsIn,
+      recordsIn,
       lag: this.#lag(),
       checkpoints: this.#checkpoints,
-      errors: Object.fromEntries(this.#errors.counts),
+      workers: this.#workers,
+      errors: Object.fromEntries(errors),
       lastCheckpointSequence: this.#sequence,
       ...(this.#error === undefined ? {} : { error: this.#error }),
     };
   }
 
-  /** Unprocessed input records, counting repartition records still buffered for their topic. */
   #lag(): number {
+    if (this.#log.closed) return this.#lastLag;
     let lag = 0;
-    for (const task of this.#tasks)
-      for (const c of task.cursors) lag += Math.max(0, c.partition.highWatermark - c.position);
-    for (const [topic, writer] of this.#writers) if (!this.#sinkTopics.has(topic)) lag += writer.buffered;
+    for (const [topic, partitions] of this.#positions) {
+      if (!this.#log.hasTopic(topic)) continue;
+      for (const [p, position] of partitions)
+        lag += Math.max(0, this.#log.partition(topic, p).highWatermark - position);
+    }
+    this.#lastLag = lag;
     return lag;
   }
 
@@ -140,13 +174,14 @@ export class PipelineRunner {
     return this.#loop;
   }
 
-  /** Stops after the current step, takes a final checkpoint and closes the stores. */
+  /** Stops the tasks after their current step, takes a final checkpoint and closes the stores. */
   async stop(): Promise<void> {
     this.#stopRequested = true;
+    this.#wakeForStop?.();
     await this.#loop.catch(() => undefined);
   }
 
-  async #prepare(): Promise<void> {
+  async #prepare(): Promise<TaskStart> {
     const log = this.#log;
     log.ensureInternalTopic(CHECKPOINT_TOPIC, {
       partitions: 1,
@@ -172,14 +207,14 @@ export class PipelineRunner {
         this.#sinkTopics.add(sink.topic);
       }
     }
-    for (const topic of this.#errors.deadLetterTopics()) {
+    for (const topic of this.#deadLetterTopics) {
       if (!log.hasTopic(topic)) await log.createTopic(topic, { partitions: 1, durability: 'none' });
       this.#sinkTopics.add(topic);
     }
-    for (const sub of this.#topology.subTopologies) {
-      for (let p = 0; p < taskCounts.get(sub.id)!; p++) this.#tasks.push(await this.#createTask(sub, p));
-    }
-    await this.#recover();
+    for (const sub of this.#topology.subTopologies)
+      for (let p = 0; p < taskCounts.get(sub.id)!; p++)
+        this.#assignments.push({ subTopology: sub.id, partition: p });
+    return this.#recover();
   }
 
   /** Tasks per sub-topology: the partition count shared by its inputs (repartition topics follow their reader). */
@@ -231,57 +266,15 @@ export class PipelineRunner {
     return reader === undefined ? undefined : counts.get(reader.id);
   }
 
-  #writer(topic: string): PartitionedWriter {
-    let writer = this.#writers.get(topic);
-    if (writer === undefined) {
-      writer = new PartitionedWriter(this.#log, topic);
-      this.#writers.set(topic, writer);
-    }
-    return writer;
+  #sub(id: number): SubTopology {
+    return this.#topology.subTopologies.find((s) => s.id === id)!;
   }
 
-  async #createTask(sub: SubTopology, partition: number): Promise<Task> {
-    const stores: Array<KeyValueStore<unknown, unknown>> = [];
-    const storeBySpec = new Map<string, KeyValueStore<unknown, unknown>>();
-    for (const spec of sub.stores) {
-      const store = await createKeyValueStore({
-        name: spec.name,
-        keySerde: codecFor(spec.keyFormat, this.plan) as Serde<unknown>,
-        valueSerde: codecFor(spec.valueFormat, this.plan) as Serde<unknown>,
-        backend:
-          this.#options.stateDir === undefined
-            ? 'memory'
-            : {
-                lmdb: {
-                  path: join(this.#options.stateDir, this.plan.pipeline, spec.name, String(partition)),
-                },
-              },
-        changelog: { log: this.#log, topic: spec.changelogTopic, partition },
-        ...(spec.ttlMs === undefined ? {} : { ttl: spec.ttlMs }),
-        clock: this.#options.clock,
-      });
-      stores.push(store);
-      storeBySpec.set(spec.name, store);
-    }
-    const graph = buildTaskGraph(this.plan, sub, {
-      store: (spec) => storeBySpec.get(spec.name)!,
-      writer: (topic) => this.#writer(topic),
-      errors: this.#errors,
-      timers: (spec) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore),
-      clock: () => this.#options.clock.now(),
-    });
-    const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
-      topic: input.topic,
-      partition: this.#log.partition(input.topic, partition),
-      partitionId: partition,
-      position: 0,
-      input,
-    }));
-    return { sub, partition, cursors, stores, fireTimers: graph.fireTimers };
-  }
-
-  /** Returns to the newest checkpoint consistent with the log, or writes the first one. */
-  async #recover(): Promise<void> {
+  /**
+   * Returns to the newest checkpoint consistent with the log: truncates what the engine wrote after it
+   * (exactly-once), or everything when no checkpoint can be trusted; returns where tasks start.
+   */
+  async #recover(): Promise<TaskStart> {
     const checkpoints = await readCheckpoints(this.#log, this.plan.pipeline);
     let chosen: Checkpoint | undefined;
     for (let i = checkpoints.length - 1; i >= 0; i--) {
@@ -306,25 +299,29 @@ export class PipelineRunner {
     }
     if (chosen === undefined && checkpoints.length > 0 && exactlyOnce) {
       // Nothing can be trusted: rebuild from scratch over the whole input.
-      for (const task of this.#tasks)
-        for (const store of task.stores) await this.#truncateChangelog(store, task.partition, 0);
-      for (const topic of this.#engineWrittenTopics())
-        for (let p = 0; p < this.#log.topicConfig(topic).partitions; p++)
-          await this.#log.partition(topic, p).truncateTo(this.#log.partition(topic, p).logStartOffset);
-    }
-    for (const task of this.#tasks) {
-      for (let i = 0; i < task.stores.length; i++) {
-        const store = task.stores[i]!;
-        const position =
-          chosen?.stores.get(store.name)?.get(task.partition) ??
-          (chosen === undefined && checkpoints.length === 0
-            ? this.#log.partition(task.sub.stores[i]!.changelogTopic, task.partition).highWatermark
-            : 0);
-        await store.restore({ upToOffset: position });
+      for (const topic of this.#engineWrittenTopics()) {
+        if (!this.#log.hasTopic(topic)) continue;
+        for (let p = 0; p < this.#log.topicConfig(topic).partitions; p++) {
+          const partition = this.#log.partition(topic, p);
+          if (partition.highWatermark > partition.logStartOffset)
+            await partition.truncateTo(partition.logStartOffset);
+        }
       }
-      for (const cursor of task.cursors) {
-        const saved = chosen?.inputs.get(cursor.topic)?.get(cursor.partitionId);
-        cursor.position = saved ?? this.#startPosition(cursor);
+    }
+    const start: TaskStart = { inputs: new Map(), stores: new Map() };
+    for (const { subTopology, partition } of this.#assignments) {
+      const sub = this.#sub(subTopology);
+      for (const spec of sub.stores) {
+        const position =
+          chosen?.stores.get(spec.name)?.get(partition) ??
+          (chosen === undefined && checkpoints.length === 0
+            ? this.#log.partition(spec.changelogTopic, partition).highWatermark
+            : 0);
+        setOffset(start.stores, spec.name, partition, position);
+      }
+      for (const input of sub.inputs) {
+        const saved = chosen?.inputs.get(input.topic)?.get(partition);
+        setOffset(start.inputs, input.topic, partition, saved ?? this.#startPosition(input.topic, partition));
       }
     }
     if (chosen !== undefined) this.#sequence = chosen.sequence;
@@ -336,44 +333,106 @@ export class PipelineRunner {
         }
       }
     }
-    await this.#checkpoint();
-  }
-
-  async #truncateChangelog(
-    store: KeyValueStore<unknown, unknown>,
-    partition: number,
-    offset: number,
-  ): Promise<void> {
-    const spec = this.#tasks.flatMap((t) => t.sub.stores).find((s) => s.name === store.name)!;
-    const log = this.#log.partition(spec.changelogTopic, partition);
-    if (log.highWatermark > Math.max(offset, log.logStartOffset))
-      await log.truncateTo(Math.max(offset, log.logStartOffset));
+    this.#positions = start.inputs;
+    return start;
   }
 
   #engineWrittenTopics(): string[] {
     return [...this.#sinkTopics, ...this.#topology.internalTopics.map((t) => t.topic)];
   }
 
-  #startPosition(cursor: InputCursor): number {
-    const source = this.plan.nodes.find((n) => n.kind === 'source' && n.topic === cursor.topic);
-    if (source?.kind === 'source' && source.startFrom === 'latest') return cursor.partition.highWatermark;
-    return cursor.partition.logStartOffset;
+  #startPosition(topic: string, partition: number): number {
+    const p = this.#log.partition(topic, partition);
+    const source = this.plan.nodes.find((n) => n.kind === 'source' && n.topic === topic);
+    if (source?.kind === 'source' && source.startFrom === 'latest') return p.highWatermark;
+    return p.logStartOffset;
+  }
+
+  async #startExecutors(start: TaskStart): Promise<void> {
+    const options = this.#options;
+    const partitions = Math.max(...this.#assignments.map((a) => a.partition + 1));
+    const workers = Math.min(options.parallelism, partitions);
+    if (options.parallelism === 1) {
+      const tasks = await TaskSet.create({
+        plan: this.plan,
+        topology: this.#topology,
+        log: this.#log,
+        assignments: this.#assignments,
+        clock: options.clock,
+        fetchBytes: options.fetchBytes,
+        stateDir: options.stateDir,
+        errors: options.errors,
+      });
+      try {
+        await tasks.restore(start);
+      } catch (error) {
+        await tasks.close().catch(() => undefined);
+        throw error;
+      }
+      this.#executors = [new TaskLoop(tasks, options.commitIntervalMs)];
+      return;
+    }
+    const module = moduleUrl(options.module!);
+    const entry = new URL(
+      import.meta.url.endsWith('.ts') ? './task-worker.ts' : './task-worker.js',
+      import.meta.url,
+    ).href;
+    const loader = typeScriptLoader(entry) ?? typeScriptLoader(module);
+    const fingerprint = JSON.stringify(planToJson(this.plan));
+    const topics = new Set<string>([...this.#engineWrittenTopics(), ...start.inputs.keys()]);
+    const topicConfigs = [...topics]
+      .filter((t) => this.#log.hasTopic(t))
+      .map((t): [string, ReturnType<Log['topicConfig']>] => [t, this.#log.topicConfig(t)]);
+    const partitionStates: WorkerData['partitions'] = [];
+    for (const [topic, config] of topicConfigs)
+      for (let p = 0; p < config.partitions; p++) {
+        const partition = this.#log.partition(topic, p);
+        partitionStates.push([topic, p, partition.highWatermark, partition.logStartOffset]);
+      }
+    const starting = Array.from({ length: workers }, (_, w) => {
+      const data: WorkerData = {
+        entry,
+        loader,
+        module,
+        exportName: options.exportName,
+        fingerprint,
+        assignments: this.#assignments.filter((a) => a.partition % workers === w),
+        start,
+        topics: topicConfigs,
+        partitions: partitionStates,
+        fetchBytes: options.fetchBytes,
+        stateDir: options.stateDir,
+        errors: options.errors,
+        idleWaitMs: options.commitIntervalMs,
+      };
+      return WorkerExecutor.start(this.#log, data, `worker ${w} of pipeline '${this.plan.pipeline}'`);
+    });
+    const started = await Promise.allSettled(starting);
+    this.#executors = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(this.#executors.map((e) => e.terminate()));
+      throw failed.reason;
+    }
+    this.#workers = workers;
   }
 
   async #run(): Promise<void> {
+    // Rejects as soon as any executor fails; never resolves otherwise.
+    const failure = Promise.race(
+      this.#executors.map((e) => e.done.then(() => new Promise<never>(() => undefined))),
+    );
+    failure.catch(() => undefined);
     try {
-      this.#lastCheckpoint = Date.now();
       while (!this.#stopRequested) {
-        this.#fireTimers();
-        const progressed = await this.#fetchAll();
-        if (progressed > 0) await this.#flushWriters();
-        if (Date.now() - this.#lastCheckpoint >= this.#options.commitIntervalMs) await this.#checkpoint();
-        if (progressed === 0 && !this.#stopRequested) await this.#waitForInput();
+        await Promise.race([this.#sleep(this.#options.commitIntervalMs), failure]);
+        if (this.#stopRequested) break;
+        await Promise.race([this.#checkpoint(false), failure]);
       }
-      await this.#flushWriters();
-      await this.#checkpoint();
+      await this.#checkpoint(true);
       this.#state = 'stopped';
     } catch (error) {
+      await Promise.all(this.#executors.map((e) => e.terminate()));
       this.#state = 'failed';
       this.#error = isEngineError(error)
         ? error
@@ -383,146 +442,57 @@ export class PipelineRunner {
             { cause: error },
           );
       throw this.#error;
-    } finally {
-      for (const task of this.#tasks) for (const store of task.stores) await store.close();
     }
   }
 
-  /** Runs due processing-time timers; their output is flushed with the next step's. */
-  #fireTimers(): void {
-    const now = this.#options.clock.now();
-    for (const task of this.#tasks) {
-      try {
-        task.fireTimers(now);
-      } catch (error) {
-        throw new EngineError(
-          isEngineError(error) ? error.code : 'PROCESSING_FAILED',
-          `pipeline '${this.plan.pipeline}' stopped in a timer: ${(error as Error).message}`,
-          {
-            cause: error,
-            details: {
-              pipeline: this.plan.pipeline,
-              ...(isEngineError(error) ? error.details : {}),
-              partition: task.partition,
-            },
-          },
-        );
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
       }
-    }
+      this.#wakeForStop = done;
+    });
   }
 
-  /** One pass over every task's inputs, a batch from each; returns the number of records processed. */
-  async #fetchAll(): Promise<number> {
-    let processed = 0;
-    for (const task of this.#tasks) {
-      for (const cursor of task.cursors) {
-        if (cursor.position >= cursor.partition.highWatermark) continue;
-        const fetched = await cursor.partition.fetch(cursor.position, this.#options.fetchBytes);
-        const records = fetched.records;
-        const batch: StreamRecord[] = [];
-        const { keySerde, valueSerde } = cursor.input;
-        this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
-        for (let i = 0; i < records.length; i++) {
-          const r = records[i]!;
-          let record: StreamRecord;
-          try {
-            const key = r.key;
-            const value = r.value;
-            record = new StreamRecord(
-              key === null ? null : keySerde.decode(key),
-              value === null ? null : valueSerde.decode(value),
-              r.timestamp,
-              r.headers,
-              r.offset,
-              r,
-            );
-          } catch (error) {
-            // Under 'fail' this throws; otherwise the record is dropped (and dead-lettered when asked).
-            this.#errors.handle(
-              'deserialize',
-              this.#inputError(error, cursor, r.offset, 'cannot decode the record'),
-              undefined,
-              r,
-            );
-            continue;
-          }
-          batch.push(record);
-        }
-        try {
-          const targets = cursor.input.targets;
-          const last = targets.length - 1;
-          for (let t = 0; t <= last; t++)
-            targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
-          await cursor.input.settle();
-        } catch (error) {
-          const offset =
-            isEngineError(error) && typeof error.details.offset === 'number'
-              ? error.details.offset
-              : fetched.nextOffset - 1;
-          throw this.#inputError(error, cursor, offset, 'processing failed');
-        }
-        cursor.position = fetched.nextOffset;
-        processed += records.length;
-      }
-    }
-    this.#recordsIn += processed;
-    return processed;
+  /**
+   * Takes a checkpoint: every executor pauses and flushes (a final one stops and closes its stores); the
+   * end offsets of the engine-written partitions are recorded; the executors resume; the partitions
+   * are synced, the checkpoint record appended, and under exactly-once the sinks' committed offsets
+   * moved to the recorded ends.
+   */
+  async #checkpoint(final: boolean): Promise<void> {
+    const cuts = await Promise.all(this.#executors.map((e) => (final ? e.stop() : e.cut())));
+    const outputs = this.#endOffsets();
+    if (!final) for (const executor of this.#executors) executor.resume();
+    await this.#writeCheckpoint(cuts, outputs);
   }
 
-  #inputError(error: unknown, cursor: InputCursor, offset: number, what: string): EngineError {
-    const cause = isEngineError(error) ? error : undefined;
-    const operator = cause?.details.operator ?? cursor.input.label;
-    return new EngineError(
-      cause?.code ?? 'PROCESSING_FAILED',
-      `pipeline '${this.plan.pipeline}' stopped: ${what} at ${cursor.topic}/${cursor.partitionId} offset ${offset} in ${String(operator)}: ${(error as Error).message}`,
-      {
-        cause: error,
-        details: {
-          pipeline: this.plan.pipeline,
-          operator,
-          topic: cursor.topic,
-          partition: cursor.partitionId,
-          offset,
-        },
-      },
-    );
-  }
-
-  async #flushWriters(): Promise<void> {
-    await Promise.all([...this.#writers.values()].map((w) => w.flush()));
-  }
-
-  async #waitForInput(): Promise<void> {
-    const wait = Math.max(1, this.#options.commitIntervalMs - (Date.now() - this.#lastCheckpoint));
-    const controller = new AbortController();
-    const waits = this.#tasks.flatMap((t) =>
-      t.cursors.map((c) => c.partition.waitForData(c.position, wait, controller.signal)),
-    );
-    await Promise.race(waits);
-    controller.abort();
-  }
-
-  /** Writes a checkpoint: flush outputs and stores, sync what they wrote, append the cut, publish it. */
-  async #checkpoint(): Promise<void> {
-    await this.#flushWriters();
-    const storeFlushes = this.#tasks.flatMap((t) => t.stores.map((s) => s.flush()));
-    await Promise.all(storeFlushes);
+  /** The end offset of every partition the pipeline writes. */
+  #endOffsets(): OffsetTable {
     const outputs: OffsetTable = new Map();
-    const syncs: Array<Promise<void>> = [];
     for (const topic of this.#engineWrittenTopics()) {
       if (!this.#log.hasTopic(topic)) continue;
-      for (let p = 0; p < this.#log.topicConfig(topic).partitions; p++) {
-        const partition = this.#log.partition(topic, p);
-        syncs.push(partition.sync());
-        setOffset(outputs, topic, p, partition.highWatermark);
-      }
+      for (let p = 0; p < this.#log.topicConfig(topic).partitions; p++)
+        setOffset(outputs, topic, p, this.#log.partition(topic, p).highWatermark);
     }
+    return outputs;
+  }
+
+  /** Syncs the partitions up to `outputs`, appends the checkpoint record, publishes the outputs. */
+  async #writeCheckpoint(cuts: TaskCut[], outputs: OffsetTable): Promise<void> {
+    const syncs: Array<Promise<void>> = [];
+    for (const [topic, partitions] of outputs)
+      for (const p of partitions.keys()) syncs.push(this.#log.partition(topic, p).sync());
     await Promise.all(syncs);
     const inputs: OffsetTable = new Map();
     const stores: OffsetTable = new Map();
-    for (const task of this.#tasks) {
-      for (const cursor of task.cursors) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
-      for (const store of task.stores) setOffset(stores, store.name, task.partition, store.position ?? 0);
+    for (const cut of cuts) {
+      for (const [topic, partitions] of cut.inputs)
+        for (const [p, offset] of partitions) setOffset(inputs, topic, p, offset);
+      for (const [store, partitions] of cut.stores)
+        for (const [p, offset] of partitions) setOffset(stores, store, p, offset);
     }
     const checkpoint: Checkpoint = {
       pipeline: this.plan.pipeline,
@@ -541,7 +511,9 @@ export class PipelineRunner {
     ]);
     this.#sequence = checkpoint.sequence;
     this.#checkpoints++;
-    this.#lastCheckpoint = Date.now();
+    this.#cuts = cuts;
+    this.#positions = inputs;
+    this.#lag();
     if (this.#options.guarantee === 'exactly-once') {
       for (const topic of this.#sinkTopics) {
         for (const [p, end] of outputs.get(topic) ?? [])
@@ -549,4 +521,42 @@ export class PipelineRunner {
       }
     }
   }
+}
+
+function resolveOptions(options: RunOptions): ResolvedOptions {
+  const module = options.module;
+  const parallelism = options.parallelism ?? (module === undefined ? 1 : availableParallelism());
+  if (!Number.isSafeInteger(parallelism) || parallelism < 1) {
+    throw new EngineError('INVALID_ARGUMENT', `parallelism must be an integer >= 1, got ${parallelism}`, {
+      details: { parallelism },
+    });
+  }
+  const clock = options.clock ?? systemClock;
+  if (parallelism > 1) {
+    if (module === undefined) {
+      throw new EngineError(
+        'INVALID_ARGUMENT',
+        `parallelism ${parallelism} needs the 'module' option: worker threads import the pipeline from it (rivulet run sets it)`,
+        { details: { parallelism } },
+      );
+    }
+    if (clock !== systemClock) {
+      throw new EngineError(
+        'INVALID_ARGUMENT',
+        'a custom clock works only with parallelism 1 (worker threads use the system clock)',
+        { details: { parallelism } },
+      );
+    }
+  }
+  return {
+    guarantee: options.guarantee ?? 'exactly-once',
+    commitIntervalMs: options.commitIntervalMs ?? 100,
+    clock,
+    fetchBytes: options.fetchBytes ?? 256 * 1024,
+    stateDir: options.stateDir,
+    errors: options.errors ?? {},
+    parallelism,
+    module,
+    exportName: options.exportName ?? 'default',
+  };
 }

@@ -1,4 +1,4 @@
-import type { Log, TopicConfig, TopicOptions } from '../log/index.ts';
+import type { Log, LogClient, TopicConfig, TopicOptions } from '../log/index.ts';
 import { EngineError, isEngineError } from '../model/index.ts';
 
 /**
@@ -7,7 +7,7 @@ import { EngineError, isEngineError } from '../model/index.ts';
  * `<pipeline>-<store>-changelog` and creates it with `ensureChangelogTopic`).
  */
 export interface Changelog {
-  readonly log: Log;
+  readonly log: LogClient;
   readonly topic: string;
   readonly partition: number;
 }

@@ -28,7 +28,7 @@ interface ChildRun {
   exited: Promise<number | null>;
 }
 
-function start(dataDir: string, drain: boolean, stateDir: string | undefined): ChildRun {
+function start(dataDir: string, drain: boolean, stateDir: string | undefined, parallelism = 1): ChildRun {
   const child = fork(fixture, [], {
     execArgv: ['--import', 'tsx'],
     env: {
@@ -36,6 +36,7 @@ function start(dataDir: string, drain: boolean, stateDir: string | undefined): C
       RIVULET_DATA_DIR: dataDir,
       RIVULET_DRAIN: drain ? '1' : '0',
       RIVULET_STATE_DIR: stateDir ?? '',
+      RIVULET_PARALLELISM: String(parallelism),
     },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
@@ -57,6 +58,8 @@ interface Scenario {
   lmdb?: { deleteChance: number };
   /** Before a restart, append a forged checkpoint naming offsets past the data with this probability. */
   lyingCheckpointChance?: number;
+  /** Worker threads running the tasks (default 1: in the child's main thread). */
+  parallelism?: number;
 }
 
 async function readTopic(
@@ -158,7 +161,7 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await appendChunk(Math.floor(RECORDS / (CYCLES + 1)));
       const checkpointsBefore = checkpointRecords;
-      const run = start(dataDir, false, stateDir);
+      const run = start(dataDir, false, stateDir, scenario.parallelism);
       await new Promise<void>((resolve, reject) => {
         void run.exited.then((code) =>
           reject(new Error(`run exited (${code}) before starting: ${run.stderr()}`)),
@@ -176,7 +179,7 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
       await appendChunk(cycle === CYCLES - 1 ? RECORDS - events.length : 0);
       committedByKilledRuns += Math.max(0, checkpointRecords - checkpointsBefore - 1);
     }
-    const final = start(dataDir, true, stateDir);
+    const final = start(dataDir, true, stateDir, scenario.parallelism);
     const code = await final.exited;
     liesDetected += final.stderr().split('does not match the log').length - 1;
     assert.equal(code, 0, `the draining run must exit cleanly: ${final.stderr()}`);
@@ -287,4 +290,13 @@ test(
       cycles: 8,
       lyingCheckpointChance: 0.5,
     }),
+);
+
+test('the same with the tasks in 2 worker threads (one per partition)', { timeout: 600_000 }, () =>
+  runCrashScenario({
+    label: 'runtime-crash-workers',
+    records: 40_000,
+    cycles: 10,
+    parallelism: 2,
+  }),
 );

@@ -1,0 +1,304 @@
+import { join } from 'node:path';
+import type { LogClient, PartitionClient } from '../log/index.ts';
+import { type Clock, EngineError, isEngineError, type Serde } from '../model/index.ts';
+import type { Plan, SubTopology, Topology } from '../plan/index.ts';
+import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
+import { type OffsetTable, setOffset } from './checkpoint.ts';
+import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
+import { codecFor } from './format-codec.ts';
+import { PartitionedWriter } from './partitioned-writer.ts';
+import { StreamRecord } from './stream-record.ts';
+import { buildTaskGraph, type TaskInput } from './task-graph.ts';
+import { type RangeStore, TimerStore } from './timer-store.ts';
+
+/** One task: a sub-topology on one partition. */
+export interface TaskAssignment {
+  subTopology: number;
+  partition: number;
+}
+
+/** Where tasks start: the next offset per input partition, and the changelog offset each store restores to. */
+export interface TaskStart {
+  inputs: OffsetTable;
+  stores: OffsetTable;
+}
+
+/**
+ * What a set of tasks reports at a checkpoint cut, taken while none of its batches is in flight and
+ * after its outputs and store changes were appended: the next input offsets, the store positions, and
+ * its running totals.
+ */
+export interface TaskCut {
+  inputs: OffsetTable;
+  stores: OffsetTable;
+  recordsIn: number;
+  errors: Array<[Boundary, { skipped: number; deadLettered: number }]>;
+}
+
+export interface TaskSetConfig {
+  plan: Plan;
+  topology: Topology;
+  log: LogClient;
+  assignments: readonly TaskAssignment[];
+  clock: Clock;
+  fetchBytes: number;
+  stateDir: string | undefined;
+  errors: ErrorPolicies;
+}
+
+interface InputCursor {
+  topic: string;
+  partition: PartitionClient;
+  partitionId: number;
+  position: number;
+  input: TaskInput;
+}
+
+interface Task {
+  sub: SubTopology;
+  partition: number;
+  cursors: InputCursor[];
+  stores: Array<KeyValueStore<unknown, unknown>>;
+  fireTimers(now: number): void;
+}
+
+/**
+ * The tasks one thread runs, over a LogClient (the embedded log in this thread, or a worker's proxy to
+ * it). `step` reads one batch from every input partition with data and pushes it synchronously through
+ * the task's operators, then appends what they wrote; `cut` flushes outputs and store changes and
+ * reports the positions a checkpoint needs. Not re-entrant: the caller awaits each call before the next.
+ * Any processing error under the `fail` policy is thrown as an EngineError naming the operator, topic,
+ * partition and offset.
+ */
+export class TaskSet {
+  readonly #config: TaskSetConfig;
+  readonly #errors: ErrorRouter;
+  readonly #tasks: Task[] = [];
+  readonly #writers = new Map<string, PartitionedWriter>();
+  #recordsIn = 0;
+
+  private constructor(config: TaskSetConfig) {
+    this.#config = config;
+    this.#errors = new ErrorRouter(config.errors, (topic) => this.#writer(topic));
+  }
+
+  /** Creates the stores and operator graphs of `config.assignments` (stores still to be restored). */
+  static async create(config: TaskSetConfig): Promise<TaskSet> {
+    const set = new TaskSet(config);
+    for (const { subTopology, partition } of config.assignments) {
+      const sub = config.topology.subTopologies.find((s) => s.id === subTopology);
+      if (sub === undefined)
+        throw new EngineError('INTERNAL', `no sub-topology ${subTopology} in '${config.plan.pipeline}'`);
+      set.#tasks.push(await set.#createTask(sub, partition));
+    }
+    return set;
+  }
+
+  get recordsIn(): number {
+    return this.#recordsIn;
+  }
+
+  #writer(topic: string): PartitionedWriter {
+    let writer = this.#writers.get(topic);
+    if (writer === undefined) {
+      writer = new PartitionedWriter(this.#config.log, topic);
+      this.#writers.set(topic, writer);
+    }
+    return writer;
+  }
+
+  async #createTask(sub: SubTopology, partition: number): Promise<Task> {
+    const { plan, log, stateDir, clock } = this.#config;
+    const stores: Array<KeyValueStore<unknown, unknown>> = [];
+    const storeBySpec = new Map<string, KeyValueStore<unknown, unknown>>();
+    for (const spec of sub.stores) {
+      const store = await createKeyValueStore({
+        name: spec.name,
+        keySerde: codecFor(spec.keyFormat, plan) as Serde<unknown>,
+        valueSerde: codecFor(spec.valueFormat, plan) as Serde<unknown>,
+        backend:
+          stateDir === undefined
+            ? 'memory'
+            : { lmdb: { path: join(stateDir, plan.pipeline, spec.name, String(partition)) } },
+        changelog: { log, topic: spec.changelogTopic, partition },
+        ...(spec.ttlMs === undefined ? {} : { ttl: spec.ttlMs }),
+        clock,
+      });
+      stores.push(store);
+      storeBySpec.set(spec.name, store);
+    }
+    const graph = buildTaskGraph(plan, sub, {
+      store: (spec) => storeBySpec.get(spec.name)!,
+      writer: (topic) => this.#writer(topic),
+      errors: this.#errors,
+      timers: (spec) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore),
+      clock: () => clock.now(),
+    });
+    const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
+      topic: input.topic,
+      partition: log.partition(input.topic, partition),
+      partitionId: partition,
+      position: 0,
+      input,
+    }));
+    return { sub, partition, cursors, stores, fireTimers: graph.fireTimers };
+  }
+
+  /** Restores every store to its start offset and sets every input's position. */
+  async restore(start: TaskStart): Promise<void> {
+    for (const task of this.#tasks) {
+      for (const store of task.stores)
+        await store.restore({ upToOffset: start.stores.get(store.name)?.get(task.partition) ?? 0 });
+      for (const cursor of task.cursors) {
+        const position = start.inputs.get(cursor.topic)?.get(cursor.partitionId);
+        if (position === undefined)
+          throw new EngineError('INTERNAL', `no start offset for ${cursor.topic}/${cursor.partitionId}`);
+        cursor.position = position;
+      }
+    }
+  }
+
+  /** Runs due timers, then one batch per input partition with data, then appends the outputs. */
+  async step(): Promise<number> {
+    this.#fireTimers();
+    const processed = await this.#fetchAll();
+    if (processed > 0) await this.#flushWriters();
+    return processed;
+  }
+
+  /** Resolves once any input has data past its position, after `timeoutMs`, or when `signal` aborts. */
+  async waitForInput(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const waits = this.#tasks.flatMap((t) =>
+        t.cursors.map((c) => c.partition.waitForData(c.position, timeoutMs, controller.signal)),
+      );
+      if (waits.length > 0) await Promise.race(waits);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      controller.abort();
+    }
+  }
+
+  /** Appends all buffered outputs and store changes; returns the positions a checkpoint records. */
+  async cut(): Promise<TaskCut> {
+    await this.#flushWriters();
+    await Promise.all(this.#tasks.flatMap((t) => t.stores.map((s) => s.flush())));
+    const inputs: OffsetTable = new Map();
+    const stores: OffsetTable = new Map();
+    for (const task of this.#tasks) {
+      for (const cursor of task.cursors) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
+      for (const store of task.stores) setOffset(stores, store.name, task.partition, store.position ?? 0);
+    }
+    return {
+      inputs,
+      stores,
+      recordsIn: this.#recordsIn,
+      errors: [...this.#errors.counts].map(([b, c]) => [b, { ...c }]),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const task of this.#tasks) for (const store of task.stores) await store.close();
+  }
+
+  #fireTimers(): void {
+    const now = this.#config.clock.now();
+    for (const task of this.#tasks) {
+      try {
+        task.fireTimers(now);
+      } catch (error) {
+        throw new EngineError(
+          isEngineError(error) ? error.code : 'PROCESSING_FAILED',
+          `pipeline '${this.#config.plan.pipeline}' stopped in a timer: ${(error as Error).message}`,
+          {
+            cause: error,
+            details: {
+              pipeline: this.#config.plan.pipeline,
+              ...(isEngineError(error) ? error.details : {}),
+              partition: task.partition,
+            },
+          },
+        );
+      }
+    }
+  }
+
+  async #fetchAll(): Promise<number> {
+    let processed = 0;
+    const fetchBytes = this.#config.fetchBytes;
+    for (const task of this.#tasks) {
+      for (const cursor of task.cursors) {
+        if (cursor.position >= cursor.partition.highWatermark) continue;
+        const fetched = await cursor.partition.fetch(cursor.position, fetchBytes);
+        const records = fetched.records;
+        const batch: StreamRecord[] = [];
+        const { keySerde, valueSerde } = cursor.input;
+        this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i]!;
+          let record: StreamRecord;
+          try {
+            const key = r.key;
+            const value = r.value;
+            record = new StreamRecord(
+              key === null ? null : keySerde.decode(key),
+              value === null ? null : valueSerde.decode(value),
+              r.timestamp,
+              r.headers,
+              r.offset,
+              r,
+            );
+          } catch (error) {
+            // Under 'fail' this throws; otherwise the record is dropped (and dead-lettered when asked).
+            this.#errors.handle(
+              'deserialize',
+              this.#inputError(error, cursor, r.offset, 'cannot decode the record'),
+              undefined,
+              r,
+            );
+            continue;
+          }
+          batch.push(record);
+        }
+        try {
+          const targets = cursor.input.targets;
+          const last = targets.length - 1;
+          for (let t = 0; t <= last; t++)
+            targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
+          await cursor.input.settle();
+        } catch (error) {
+          const offset =
+            isEngineError(error) && typeof error.details.offset === 'number'
+              ? error.details.offset
+              : fetched.nextOffset - 1;
+          throw this.#inputError(error, cursor, offset, 'processing failed');
+        }
+        cursor.position = fetched.nextOffset;
+        processed += records.length;
+      }
+    }
+    this.#recordsIn += processed;
+    return processed;
+  }
+
+  #inputError(error: unknown, cursor: InputCursor, offset: number, what: string): EngineError {
+    const cause = isEngineError(error) ? error : undefined;
+    const operator = cause?.details.operator ?? cursor.input.label;
+    const pipeline = this.#config.plan.pipeline;
+    return new EngineError(
+      cause?.code ?? 'PROCESSING_FAILED',
+      `pipeline '${pipeline}' stopped: ${what} at ${cursor.topic}/${cursor.partitionId} offset ${offset} in ${String(operator)}: ${(error as Error).message}`,
+      {
+        cause: error,
+        details: { pipeline, operator, topic: cursor.topic, partition: cursor.partitionId, offset },
+      },
+    );
+  }
+
+  async #flushWriters(): Promise<void> {
+    await Promise.all([...this.#writers.values()].map((w) => w.flush()));
+  }
+}

@@ -1,0 +1,182 @@
+import { Worker } from 'node:worker_threads';
+import { type Log, packedTransferList, packRecords, unpackRecords } from '../log/index.ts';
+import { EngineError } from '../model/index.ts';
+import type { TaskExecutor } from './task-executor.ts';
+import type { TaskCut } from './task-set.ts';
+import {
+  type FromWorker,
+  fromWireError,
+  type LogReply,
+  type LogRequest,
+  type ToWorker,
+  toWireError,
+  type WorkerData,
+} from './worker-protocol.ts';
+
+// Runs in the new thread as CommonJS: registers tsx when asked, then loads the real entry.
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.loader !== undefined) (await import(workerData.loader)).register();
+  await import(workerData.entry);
+})().catch((error) => { throw error; });
+`;
+
+/**
+ * The coordinator's handle on one task worker thread. It serves the worker's log requests on the log it
+ * owns (fetch, append, long-poll wait, each answered by id, records packed with their buffers
+ * transferred) and turns cut/resume/stop into messages. `done` rejects with the worker's error (rebuilt
+ * with its code) or when the thread exits unexpectedly; `terminate` ends the thread at once.
+ */
+export class WorkerExecutor implements TaskExecutor {
+  readonly #log: Log;
+  readonly #worker: Worker;
+  readonly #label: string;
+  readonly #waits = new Map<number, AbortController>();
+  #cutWaiter: ((cut: TaskCut) => void) | undefined;
+  #stopWaiter: ((cut: TaskCut) => void) | undefined;
+  #readyWaiter: (() => void) | undefined;
+  #fail!: (error: EngineError) => void;
+  #finished = false;
+  readonly done: Promise<void>;
+  #resolveDone!: () => void;
+
+  private constructor(log: Log, data: WorkerData, label: string) {
+    this.#log = log;
+    this.#label = label;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolveDone = resolve;
+      this.#fail = (error) => {
+        if (this.#finished) return;
+        this.#finished = true;
+        for (const wait of this.#waits.values()) wait.abort();
+        reject(error);
+      };
+    });
+    this.done.catch(() => undefined);
+    this.#worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
+    this.#worker.on('message', (message: FromWorker) => this.#onMessage(message));
+    this.#worker.on('error', (error) =>
+      this.#fail(new EngineError('PIPELINE_FAILED', `${label} failed: ${error.message}`, { cause: error })),
+    );
+    this.#worker.on('exit', (code) => {
+      if (!this.#finished)
+        this.#fail(new EngineError('PIPELINE_FAILED', `${label} exited with code ${code} while running`));
+    });
+  }
+
+  /** Starts a worker and resolves once its tasks are restored and running. */
+  static async start(log: Log, data: WorkerData, label: string): Promise<WorkerExecutor> {
+    const executor = new WorkerExecutor(log, data, label);
+    const ready = new Promise<void>((resolve) => {
+      executor.#readyWaiter = resolve;
+    });
+    try {
+      await Promise.race([ready, executor.done]);
+    } catch (error) {
+      await executor.terminate();
+      throw error;
+    }
+    return executor;
+  }
+
+  #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.#finished) this.#worker.postMessage(message, transfer);
+  }
+
+  #onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'ready':
+        this.#readyWaiter?.();
+        break;
+      case 'cut': {
+        const waiter = this.#cutWaiter;
+        this.#cutWaiter = undefined;
+        waiter?.(message.cut);
+        break;
+      }
+      case 'stopped':
+        this.#finished = true;
+        this.#stopWaiter?.(message.cut);
+        this.#resolveDone();
+        break;
+      case 'failed':
+        this.#fail(fromWireError(message.error));
+        void this.#worker.terminate();
+        break;
+      case 'log':
+        void this.#serve(message.id, message.request);
+        break;
+      case 'log-cancel':
+        this.#waits.get(message.id)?.abort();
+        break;
+    }
+  }
+
+  async #serve(id: number, request: LogRequest): Promise<void> {
+    try {
+      const partition = this.#log.partition(request.topic, request.partition);
+      let reply: LogReply;
+      let transfer: ArrayBuffer[] = [];
+      switch (request.op) {
+        case 'fetch': {
+          const fetched = await partition.fetch(request.offset, request.maxBytes, request.isolation);
+          const records = packRecords(fetched.records);
+          transfer = packedTransferList(records);
+          reply = {
+            op: 'fetch',
+            records,
+            nextOffset: fetched.nextOffset,
+            highWatermark: fetched.highWatermark,
+            logStartOffset: fetched.logStartOffset,
+          };
+          break;
+        }
+        case 'append': {
+          const result = await partition.append(unpackRecords(request.records));
+          reply = { op: 'append', ...result, highWatermark: partition.highWatermark };
+          break;
+        }
+        case 'wait': {
+          const controller = new AbortController();
+          this.#waits.set(id, controller);
+          try {
+            const ready = await partition.waitForData(request.offset, request.timeoutMs, controller.signal);
+            reply = { op: 'wait', ready, highWatermark: partition.highWatermark };
+          } finally {
+            this.#waits.delete(id);
+          }
+          break;
+        }
+      }
+      this.#post({ type: 'log-reply', id, reply }, transfer);
+    } catch (error) {
+      this.#post({ type: 'log-error', id, error: toWireError(error) });
+    }
+  }
+
+  cut(): Promise<TaskCut> {
+    return new Promise<TaskCut>((resolve, reject) => {
+      this.#cutWaiter = resolve;
+      this.done.catch(reject);
+      this.#post({ type: 'cut' });
+    });
+  }
+
+  resume(): void {
+    this.#post({ type: 'resume' });
+  }
+
+  stop(): Promise<TaskCut> {
+    return new Promise<TaskCut>((resolve, reject) => {
+      this.#stopWaiter = resolve;
+      this.done.catch(reject);
+      this.#post({ type: 'stop' });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.#fail(new EngineError('PIPELINE_FAILED', `${this.#label} was terminated`));
+    await this.#worker.terminate();
+  }
+}
