@@ -1,7 +1,13 @@
 import { createEngine, type Engine } from '../../packages/rivulet/src/index.ts';
 import { makeTempDir } from '../temp-dir.ts';
 import { fillOrders, PARTITIONS } from './order-fixtures.ts';
-import { buildPipeline, type PipelineKind } from './runtime-pipelines.ts';
+import {
+  buildPipeline,
+  OUT_TOPIC,
+  type PipelineKind,
+  pipelineModule,
+  SOURCE_TOPIC,
+} from './runtime-pipelines.ts';
 
 export type Guarantee = 'exactly-once' | 'at-least-once';
 
@@ -18,12 +24,16 @@ export interface ThroughputSample {
   seconds: number;
   /** Checkpoints the runner took during the pass (engine cases only). */
   checkpoints?: number;
+  /**
+   * Engine cases: how long `engine.run` took (recovery, stores, worker threads starting and loading the
+   * pipeline module), not part of `seconds`, which runs from the moment it resolved.
+   */
+  startMs?: number;
   /** process.hrtime of the timed window in microseconds, to cut a CPU profile to it. */
   windowUs: [number, number];
 }
 
-export const SOURCE_TOPIC = 'orders';
-export const OUT_TOPIC = 'out';
+export { OUT_TOPIC, SOURCE_TOPIC };
 
 /** Monotonic microseconds (the clock V8 CPU profiles use on Linux). */
 export function hrMicros(): number {
@@ -39,11 +49,12 @@ function committedOutputs(engine: Engine): number {
 
 /**
  * The engine over `records` orders already in its log (fresh temp data dir, background maintenance
- * off): timed from the `engine.run` call until the runner reports lag 0 and the output partitions'
+ * off), its tasks in this thread (parallelism 1) or in `parallelism` worker threads: timed from the moment
+ * `engine.run` resolved (tasks started) until the runner reports lag 0 and the output partitions'
  * committed offsets cover every expected output (readable by a read-committed consumer), then stopped.
  */
 export async function measureEngineThroughput(
-  request: ThroughputRequest & { guarantee: Guarantee },
+  request: ThroughputRequest & { guarantee: Guarantee; parallelism: number },
 ): Promise<ThroughputSample> {
   const dir = makeTempDir('runtime');
   try {
@@ -52,9 +63,15 @@ export async function measureEngineThroughput(
       const fill = await fillOrders(engine.log, SOURCE_TOPIC, request.records, request.keys);
       const expected = request.kind === 'stateless' ? fill.kept : fill.records;
       const p = buildPipeline(request.kind, SOURCE_TOPIC, OUT_TOPIC);
+      const runCalled = performance.now();
+      const run = await engine.run(p, {
+        guarantee: request.guarantee,
+        commitIntervalMs: 100,
+        parallelism: request.parallelism,
+        ...(request.parallelism > 1 ? pipelineModule(request.kind) : {}),
+      });
       const startUs = hrMicros();
       const started = performance.now();
-      const run = await engine.run(p, { guarantee: request.guarantee, commitIntervalMs: 100 });
       for (;;) {
         const status = run.status();
         if (status.state === 'failed') throw status.error ?? new Error('pipeline failed');
@@ -70,6 +87,7 @@ export async function measureEngineThroughput(
         outputs: committedOutputs(engine),
         seconds,
         checkpoints,
+        startMs: started - runCalled,
         windowUs: [startUs, endUs],
       };
     } finally {

@@ -13,7 +13,14 @@ import type { PipelineKind } from './runtime-pipelines.ts';
 import { measureRxjs } from './rxjs-peer.ts';
 
 export type CaseRequest =
-  | { case: 'engine'; kind: PipelineKind; guarantee: Guarantee; records: number; keys: number }
+  | {
+      case: 'engine';
+      kind: PipelineKind;
+      guarantee: Guarantee;
+      parallelism: number;
+      records: number;
+      keys: number;
+    }
   | { case: 'floor' | 'rxjs'; kind: PipelineKind; records: number; keys: number }
   | {
       case: 'latency';

@@ -28,3 +28,18 @@ export function keyedCountPipeline(source: string, out: string): Pipeline {
 export function buildPipeline(kind: PipelineKind, source: string, out: string): Pipeline {
   return kind === 'stateless' ? statelessPipeline(source, out) : keyedCountPipeline(source, out);
 }
+
+export const SOURCE_TOPIC = 'orders';
+export const OUT_TOPIC = 'out';
+
+/** The pipelines over SOURCE_TOPIC -> OUT_TOPIC as module exports, which worker threads import. */
+export const stateless = statelessPipeline(SOURCE_TOPIC, OUT_TOPIC);
+export const keyedCount = keyedCountPipeline(SOURCE_TOPIC, OUT_TOPIC);
+
+/** Where worker threads find `kind`'s pipeline: this module and the export's name. */
+export function pipelineModule(kind: PipelineKind): { module: string; exportName: string } {
+  return {
+    module: new URL(import.meta.url).pathname,
+    exportName: kind === 'stateless' ? 'stateless' : 'keyedCount',
+  };
+}

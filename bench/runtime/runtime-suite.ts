@@ -9,6 +9,8 @@ import type { PipelineKind } from './runtime-pipelines.ts';
 
 const GUARANTEES: readonly Guarantee[] = ['exactly-once', 'at-least-once'];
 const KINDS: readonly PipelineKind[] = ['stateless', 'keyed-count'];
+/** 1: tasks in the case process's main thread; 2: in two worker threads (one per input partition). */
+const PARALLELISMS = [1, 2] as const;
 
 /** 'stateless' | 'count': the short name used in case names. */
 const short = (kind: PipelineKind): string => (kind === 'stateless' ? 'stateless' : 'count');
@@ -23,10 +25,11 @@ function throughputCases(config: RuntimeBenchConfig): Array<{ name: string; requ
     const records = kind === 'stateless' ? config.statelessRecords : config.keyedRecords;
     const sizes = { kind, records, keys: config.keys };
     for (const guarantee of GUARANTEES)
-      cases.push({
-        name: `engine-${short(kind)}-${guarantee}`,
-        request: { case: 'engine', guarantee, ...sizes },
-      });
+      for (const parallelism of PARALLELISMS)
+        cases.push({
+          name: `engine-${short(kind)}-${guarantee}${parallelism === 1 ? '' : `-p${parallelism}`}`,
+          request: { case: 'engine', guarantee, parallelism, ...sizes },
+        });
     cases.push({ name: `floor-${short(kind)}`, request: { case: 'floor', ...sizes } });
     cases.push({ name: `rxjs-${short(kind)}`, request: { case: 'rxjs', ...sizes } });
   }
@@ -49,6 +52,7 @@ async function runThroughputPass(
       `${name}: ${Math.round(t.records / t.seconds).toLocaleString('en-US')} records/s, ${t.outputs} outputs`,
     );
     samples.add(name, 'records/s', t.records / t.seconds);
+    if (t.startMs !== undefined) samples.add(name, 'start-ms', t.startMs);
     addRss(samples, name, outcome);
   }
 }
@@ -93,10 +97,13 @@ function baselinesFor(
   samples: SampleSet,
 ): Array<{ name: string; value: number }> {
   if (metric !== 'records/s') return [];
-  const match = /^(engine|floor)-(stateless|count)/.exec(caseName);
+  const match = /^(engine|floor)-(stateless|count)(-[a-z-]+?)?(-p2)?$/.exec(caseName);
   if (match === null) return [];
-  const [, what, kind] = match;
-  const names = what === 'engine' ? [`floor-${kind}`, `rxjs-${kind}`] : [`rxjs-${kind}`];
+  const [, what, kind, guarantee, p2] = match;
+  const names =
+    what === 'engine'
+      ? [...(p2 === undefined ? [] : [`engine-${kind}${guarantee}`]), `floor-${kind}`, `rxjs-${kind}`]
+      : [`rxjs-${kind}`];
   const out: Array<{ name: string; value: number }> = [];
   for (const name of names) {
     const value = samples.median(name, metric);
@@ -137,9 +144,11 @@ async function runRuntimeSuite(options: SuiteOptions): Promise<SuiteReport> {
         'count = keyBy(user) -> count -> toStream -> out topic (one output per input; the engine goes ' +
         'through a repartition topic and a changelog)',
       'engine-*: createEngine({ dataDir, maintenanceInterval: false }) + engine.run(p, { guarantee, ' +
-        "commitIntervalMs: 100 }), timed from the run call until lag 0 and the out partitions' committed " +
-        'offsets cover every output; the out topic is the one the runner creates (durability none, synced ' +
-        'at each checkpoint)',
+        'commitIntervalMs: 100, parallelism }), timed from the moment run resolved (start-ms: how long it ' +
+        "took) until lag 0 and the out partitions' committed offsets cover every output; the out topic is " +
+        'the one the runner creates (durability none, synced at each checkpoint). Without -p2: tasks in the ' +
+        "case process's main thread; -p2: in 2 worker threads (one per partition), the main thread serving " +
+        'the log and checkpoints; the machine has 2 cores for all three',
       'floor-*: a hand-written loop over the same log: log.fetch 256 KiB, JSON.parse, filter/map or a Map ' +
         'count, JSON.stringify, one log.append per fetch to an out topic with durability none; no ' +
         'checkpoints, no repartition (the input is already partitioned by user)',

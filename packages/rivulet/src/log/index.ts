@@ -25,6 +25,7 @@ export {
   BATCH_HEADER_BYTES,
   type BatchProducer,
   checkBatch,
+  decodeBatches,
   decodeBatchRecords,
   type EncodableRecord,
   encodeBatch,

@@ -3,10 +3,10 @@ import { LogRecord } from './log-record.ts';
 import type { EncodableRecord } from './record-batch.ts';
 
 /**
- * Records laid out for one `postMessage` between threads: all key and value bytes in one buffer (sent
- * as a transferable, so no copy), four numbers per record in `meta` (offset, timestamp, key length,
- * value length; -1 = null), and headers only for the records that have any. Built by `packRecords`,
- * read back by `unpackRecords`, whose records are views into `bytes` (no copy).
+ * Records to append, laid out for one `postMessage` from a worker thread to the thread that owns the
+ * log: all key and value bytes in one buffer and three numbers per record in `meta` (timestamp, key
+ * length, value length; -1 = null), both sent as transferables (no copy), and headers only for the
+ * records that have any. Built by `packRecords`, read back by `unpackRecords`, whose records view `bytes`.
  */
 export interface PackedRecords {
   count: number;
@@ -16,25 +16,22 @@ export interface PackedRecords {
   headers: Array<[number, Array<[string, Uint8Array]>]> | undefined;
 }
 
-type Packable = EncodableRecord | LogRecord;
-
 function lengthOf(bytes: Uint8Array | null): number {
   return bytes === null ? -1 : bytes.length;
 }
 
-/** Packs `records` (log records or records to append; offsets of the latter are packed as -1). */
-export function packRecords(records: readonly Packable[]): PackedRecords {
+/** Packs `records` (a LogRecord is packed without making views of its bytes). */
+export function packRecords(records: readonly EncodableRecord[]): PackedRecords {
   const count = records.length;
-  const meta = new Float64Array(count * 4);
+  const meta = new Float64Array(count * 3);
   let size = 0;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
     const keyLength = r instanceof LogRecord ? r.keyLength : lengthOf(r.key);
     const valueLength = r instanceof LogRecord ? r.valueLength : lengthOf(r.value);
-    meta[i * 4] = r instanceof LogRecord ? r.offset : -1;
-    meta[i * 4 + 1] = r.timestamp;
-    meta[i * 4 + 2] = keyLength;
-    meta[i * 4 + 3] = valueLength;
+    meta[i * 3] = r.timestamp;
+    meta[i * 3 + 1] = keyLength;
+    meta[i * 3 + 2] = valueLength;
     size += Math.max(keyLength, 0) + Math.max(valueLength, 0);
   }
   const bytes = Buffer.allocUnsafeSlow(size);
@@ -45,13 +42,14 @@ export function packRecords(records: readonly Packable[]): PackedRecords {
     if (r instanceof LogRecord) {
       at = r.copyValue(bytes, r.copyKey(bytes, at));
     } else {
-      if (r.key !== null) {
-        bytes.set(r.key, at);
-        at += r.key.length;
+      const { key, value } = r;
+      if (key !== null) {
+        bytes.set(key, at);
+        at += key.length;
       }
-      if (r.value !== null) {
-        bytes.set(r.value, at);
-        at += r.value.length;
+      if (value !== null) {
+        bytes.set(value, at);
+        at += value.length;
       }
     }
     if (r.headers !== undefined && r.headers.size > 0) {
@@ -67,8 +65,8 @@ export function packedTransferList(packed: PackedRecords): ArrayBuffer[] {
   return [packed.bytes.buffer as ArrayBuffer, packed.meta.buffer as ArrayBuffer];
 }
 
-/** The records of `packed`, as log records viewing its bytes. */
-export function unpackRecords(packed: PackedRecords): LogRecord[] {
+/** The records of `packed`, ready to append; keys and values are views into its bytes. */
+export function unpackRecords(packed: PackedRecords): EncodableRecord[] {
   const { count, meta } = packed;
   const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength);
   const headerMap = new Map<number, Headers>();
@@ -77,25 +75,22 @@ export function unpackRecords(packed: PackedRecords): LogRecord[] {
       index,
       new Map(entries.map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength)])),
     );
-  const records = new Array<LogRecord>(count);
+  const records = new Array<EncodableRecord>(count);
   let at = 0;
   for (let i = 0; i < count; i++) {
-    const keyLength = meta[i * 4 + 2]!;
-    const valueLength = meta[i * 4 + 3]!;
-    const keyStart = at;
-    at += Math.max(keyLength, 0);
-    const valueStart = at;
-    at += Math.max(valueLength, 0);
-    records[i] = new LogRecord(
-      meta[i * 4]!,
-      meta[i * 4 + 1]!,
-      bytes,
-      keyStart,
-      keyLength,
-      valueStart,
-      valueLength,
-      headerMap.get(i),
-    );
+    const keyLength = meta[i * 3 + 1]!;
+    const valueLength = meta[i * 3 + 2]!;
+    let key: Buffer | null = null;
+    let value: Buffer | null = null;
+    if (keyLength >= 0) {
+      key = bytes.subarray(at, at + keyLength);
+      at += keyLength;
+    }
+    if (valueLength >= 0) {
+      value = bytes.subarray(at, at + valueLength);
+      at += valueLength;
+    }
+    records[i] = { key, value, timestamp: meta[i * 3]!, headers: headerMap.get(i) };
   }
   return records;
 }

@@ -504,6 +504,67 @@ export class Partition {
     maxBytes = DEFAULT_FETCH_BYTES,
     isolation: 'committed' | 'uncommitted' = 'uncommitted',
   ): Promise<FetchResult> {
+    const records: LogRecord[] = [];
+    const scan = await this.#scan(offset, maxBytes, isolation, (buf, p, _size, current) => {
+      decodeBatchRecords(buf, p, current, records);
+      return records.length;
+    });
+    const highWatermark = scan.highWatermark;
+    // A committed reader's bound can fall inside what was read; drop what lies past it.
+    while (records.length > 0 && records[records.length - 1]!.offset >= highWatermark) records.pop();
+    const nextOffset =
+      records.length > 0 ? records[records.length - 1]!.offset + 1 : Math.max(scan.current, offset);
+    return {
+      records,
+      nextOffset: Math.min(nextOffset, highWatermark),
+      highWatermark,
+      logStartOffset: this.#logStartOffset,
+    };
+  }
+
+  /**
+   * Like `fetch`, but hands out the checked batches themselves, copied into one buffer, without decoding
+   * a record: what a reader in another thread decodes itself (`decodeBatchRecords` from `offset` on,
+   * keeping records below `highWatermark`). `nextOffset` is where the next call starts.
+   */
+  async fetchBatches(
+    offset: number,
+    maxBytes = DEFAULT_FETCH_BYTES,
+    isolation: 'committed' | 'uncommitted' = 'uncommitted',
+  ): Promise<{ batches: Buffer; nextOffset: number; highWatermark: number; logStartOffset: number }> {
+    const slices: Buffer[] = [];
+    let last = -1;
+    const scan = await this.#scan(offset, maxBytes, isolation, (buf, p, size, _current, lastOffset) => {
+      slices.push(buf.subarray(p, p + size));
+      last = lastOffset;
+      return slices.length;
+    });
+    const highWatermark = scan.highWatermark;
+    const nextOffset = slices.length > 0 ? last + 1 : Math.max(scan.current, offset);
+    let total = 0;
+    for (const slice of slices) total += slice.length;
+    const batches = Buffer.allocUnsafeSlow(total);
+    let at = 0;
+    for (const slice of slices) at += slice.copy(batches, at);
+    return {
+      batches,
+      nextOffset: Math.min(nextOffset, highWatermark),
+      highWatermark,
+      logStartOffset: this.#logStartOffset,
+    };
+  }
+
+  /**
+   * Walks the checked batches from `offset` on, handing each one that holds offsets >= the current
+   * position to `take`, which returns how many items it has collected so far; stops after about
+   * `maxBytes` once something was taken. Returns the read bound and the position reached.
+   */
+  async #scan(
+    offset: number,
+    maxBytes: number,
+    isolation: 'committed' | 'uncommitted',
+    take: (buf: Buffer, p: number, size: number, current: number, lastOffset: number) => number,
+  ): Promise<{ highWatermark: number; current: number }> {
     this.#check();
     if (!Number.isSafeInteger(offset) || offset < this.#logStartOffset || offset > this.#highWatermark) {
       throw new EngineError(
@@ -519,11 +580,11 @@ export class Partition {
         },
       );
     }
-    const records: LogRecord[] = [];
+    let taken = 0;
     const highWatermark = isolation === 'committed' ? this.committedOffset : this.#highWatermark;
     let current = offset;
     let segment = this.#segmentFor(current);
-    while (records.length === 0 && current < highWatermark && segment !== undefined) {
+    while (taken === 0 && current < highWatermark && segment !== undefined) {
       if (segment.retired) {
         segment = this.#segmentFor(current);
         continue;
@@ -535,7 +596,7 @@ export class Partition {
         let position = entry.position;
         // The first offset the batch at `position` may hold, for reporting a corrupt range.
         let expected = segment.baseOffset + entry.relativeOffset;
-        scan: while (records.length === 0 && position < segment.readableSize) {
+        scan: while (taken === 0 && position < segment.readableSize) {
           let buf = await segment.read(position, maxBytes);
           let p = 0;
           while (p < buf.length) {
@@ -544,7 +605,7 @@ export class Partition {
               if (p > 0) break;
               const need = buf.length >= 4 ? buf.readUInt32BE(0) + 4 : 0;
               if (need <= buf.length || position + need > segment.readableSize) {
-                if (records.length > 0) break scan;
+                if (taken > 0) break scan;
                 throw this.#corrupt(segment, position, expected);
               }
               buf = await segment.read(position, need);
@@ -552,19 +613,19 @@ export class Partition {
             }
             if (check === 'invalid') {
               // Hand out what was read before the damage; the next fetch starts at it and fails.
-              if (records.length > 0) break scan;
+              if (taken > 0) break scan;
               throw this.#corrupt(segment, position + p, expected);
             }
             const size = buf.readUInt32BE(p) + 4;
             const lastOffset = batchLastOffset(buf, p);
-            if (lastOffset >= current) decodeBatchRecords(buf, p, current, records);
+            if (lastOffset >= current) taken = take(buf, p, size, current, lastOffset);
             expected = lastOffset + 1;
             p += size;
-            if (records.length > 0 && p >= maxBytes) break;
+            if (taken > 0 && p >= maxBytes) break;
           }
           position += p;
         }
-        exhausted = records.length === 0;
+        exhausted = taken === 0;
       } finally {
         segment.release();
       }
@@ -575,16 +636,7 @@ export class Partition {
         segment = next;
       }
     }
-    // A committed reader's bound can fall inside what was read; drop what lies past it.
-    while (records.length > 0 && records[records.length - 1]!.offset >= highWatermark) records.pop();
-    const nextOffset =
-      records.length > 0 ? records[records.length - 1]!.offset + 1 : Math.max(current, offset);
-    return {
-      records,
-      nextOffset: Math.min(nextOffset, highWatermark),
-      highWatermark,
-      logStartOffset: this.#logStartOffset,
-    };
+    return { highWatermark, current };
   }
 
   /** The error for a bad batch at `position`; its range runs from `fromOffset` to the next index entry. */

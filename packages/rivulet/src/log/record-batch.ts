@@ -285,6 +285,21 @@ function corrupt(what: string, details: Record<string, unknown>): EngineError {
 const cursor: Cursor = { pos: 0 };
 
 /**
+ * Decodes whole, already checked batches laid end to end in `buf` (what `Partition.fetchBatches`
+ * returns), keeping records with `fromOffset <= offset < toOffset`.
+ */
+export function decodeBatches(buf: Buffer, fromOffset: number, toOffset: number): LogRecord[] {
+  const records: LogRecord[] = [];
+  let pos = 0;
+  while (pos + 4 <= buf.length) {
+    decodeBatchRecords(buf, pos, fromOffset, records);
+    pos += buf.readUInt32BE(pos) + 4;
+  }
+  while (records.length > 0 && records[records.length - 1]!.offset >= toOffset) records.pop();
+  return records;
+}
+
+/**
  * Decodes the records of a checked batch at `pos` and appends those with offset >= `minOffset` to `out`.
  * Throws CORRUPT_BATCH when the record section contradicts the header (a CRC collision or a writer bug).
  */

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import {
   type AppendResult,
+  decodeBatches,
   type EncodableRecord,
   type FetchResult,
   type LogClient,
@@ -8,7 +9,6 @@ import {
   packedTransferList,
   packRecords,
   type TopicConfig,
-  unpackRecords,
 } from '../log/index.ts';
 import { type Clock, EngineError, systemClock } from '../model/index.ts';
 import {
@@ -158,7 +158,11 @@ export class RemoteLog implements LogClient {
     if (isolation !== 'committed') target.highWatermark = reply.highWatermark;
     target.logStartOffset = reply.logStartOffset;
     return {
-      records: unpackRecords(reply.records),
+      records: decodeBatches(
+        Buffer.from(reply.batches.buffer, reply.batches.byteOffset, reply.batches.byteLength),
+        offset,
+        reply.highWatermark,
+      ),
       nextOffset: reply.nextOffset,
       highWatermark: reply.highWatermark,
       logStartOffset: reply.logStartOffset,

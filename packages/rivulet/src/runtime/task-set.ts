@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { LogClient, PartitionClient } from '../log/index.ts';
+import type { FetchResult, LogClient, PartitionClient } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, type Serde } from '../model/index.ts';
 import type { Plan, SubTopology, Topology } from '../plan/index.ts';
 import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
@@ -52,6 +52,9 @@ interface InputCursor {
   partitionId: number;
   position: number;
   input: TaskInput;
+  /** The next batch, asked for while the current one is processed, and the offset it starts at. */
+  prefetch: Promise<FetchResult> | undefined;
+  prefetchOffset: number;
 }
 
 interface Task {
@@ -76,6 +79,8 @@ export class TaskSet {
   readonly #tasks: Task[] = [];
   readonly #writers = new Map<string, PartitionedWriter>();
   #recordsIn = 0;
+  /** The previous step's output appends. */
+  #appending: Promise<void> = Promise.resolve();
 
   private constructor(config: TaskSetConfig) {
     this.#config = config;
@@ -140,6 +145,8 @@ export class TaskSet {
       partitionId: partition,
       position: 0,
       input,
+      prefetch: undefined,
+      prefetchOffset: -1,
     }));
     return { sub, partition, cursors, stores, fireTimers: graph.fireTimers };
   }
@@ -158,16 +165,26 @@ export class TaskSet {
     }
   }
 
-  /** Runs due timers, then one batch per input partition with data, then appends the outputs. */
+  /**
+   * Runs due timers, then one batch per input partition with data, then starts appending the outputs.
+   * Those appends stay in flight while the next step reads and processes (one step's outputs at most:
+   * the next step awaits them before it starts its own); `cut` and idle waits await them too, and
+   * their failure is thrown there.
+   */
   async step(): Promise<number> {
     this.#fireTimers();
     const processed = await this.#fetchAll();
-    if (processed > 0) await this.#flushWriters();
+    await this.#appending;
+    if (processed > 0) {
+      this.#appending = this.#flushWriters();
+      this.#appending.catch(() => undefined); // thrown by the next await of it
+    }
     return processed;
   }
 
   /** Resolves once any input has data past its position, after `timeoutMs`, or when `signal` aborts. */
   async waitForInput(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    await this.#appending;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -184,6 +201,7 @@ export class TaskSet {
 
   /** Appends all buffered outputs and store changes; returns the positions a checkpoint records. */
   async cut(): Promise<TaskCut> {
+    await this.#appending;
     await this.#flushWriters();
     await Promise.all(this.#tasks.flatMap((t) => t.stores.map((s) => s.flush())));
     const inputs: OffsetTable = new Map();
@@ -231,8 +249,21 @@ export class TaskSet {
     const fetchBytes = this.#config.fetchBytes;
     for (const task of this.#tasks) {
       for (const cursor of task.cursors) {
-        if (cursor.position >= cursor.partition.highWatermark) continue;
-        const fetched = await cursor.partition.fetch(cursor.position, fetchBytes);
+        let fetched: FetchResult;
+        if (cursor.prefetch !== undefined && cursor.prefetchOffset === cursor.position) {
+          fetched = await cursor.prefetch;
+        } else if (cursor.position >= cursor.partition.highWatermark) {
+          continue;
+        } else {
+          fetched = await cursor.partition.fetch(cursor.position, fetchBytes);
+        }
+        cursor.prefetch = undefined;
+        if (fetched.nextOffset < fetched.highWatermark) {
+          // Read the next batch while this one is processed.
+          cursor.prefetchOffset = fetched.nextOffset;
+          cursor.prefetch = cursor.partition.fetch(fetched.nextOffset, fetchBytes);
+          cursor.prefetch.catch(() => undefined); // thrown when awaited
+        }
         const records = fetched.records;
         const batch: StreamRecord[] = [];
         const { keySerde, valueSerde } = cursor.input;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type Log, packedTransferList, packRecords, unpackRecords } from '../log/index.ts';
+import { type Log, unpackRecords } from '../log/index.ts';
 import { EngineError } from '../model/index.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import type { TaskCut } from './task-set.ts';
@@ -24,7 +24,7 @@ const { workerData } = require('node:worker_threads');
 
 /**
  * The coordinator's handle on one task worker thread. It serves the worker's log requests on the log it
- * owns (fetch, append, long-poll wait, each answered by id, records packed with their buffers
+ * owns (fetch as raw batches, append of packed records, long-poll wait; each answered by id, buffers
  * transferred) and turns cut/resume/stop into messages. `done` rejects with the worker's error (rebuilt
  * with its code) or when the thread exits unexpectedly; `terminate` ends the thread at once.
  */
@@ -120,12 +120,11 @@ export class WorkerExecutor implements TaskExecutor {
       let transfer: ArrayBuffer[] = [];
       switch (request.op) {
         case 'fetch': {
-          const fetched = await partition.fetch(request.offset, request.maxBytes, request.isolation);
-          const records = packRecords(fetched.records);
-          transfer = packedTransferList(records);
+          const fetched = await partition.fetchBatches(request.offset, request.maxBytes, request.isolation);
+          transfer = [fetched.batches.buffer as ArrayBuffer];
           reply = {
             op: 'fetch',
-            records,
+            batches: fetched.batches,
             nextOffset: fetched.nextOffset,
             highWatermark: fetched.highWatermark,
             logStartOffset: fetched.logStartOffset,

@@ -43,7 +43,14 @@ export type LogRequest =
   | { op: 'wait'; topic: string; partition: number; offset: number; timeoutMs: number };
 
 export type LogReply =
-  | { op: 'fetch'; records: PackedRecords; nextOffset: number; highWatermark: number; logStartOffset: number }
+  | {
+      op: 'fetch';
+      /** Whole checked batches, decoded by the worker (Partition.fetchBatches). */
+      batches: Uint8Array;
+      nextOffset: number;
+      highWatermark: number;
+      logStartOffset: number;
+    }
   | { op: 'append'; baseOffset: number; lastOffset: number; duplicate: boolean; highWatermark: number }
   | { op: 'wait'; ready: boolean; highWatermark: number };
 

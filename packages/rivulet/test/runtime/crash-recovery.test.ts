@@ -292,11 +292,15 @@ test(
     }),
 );
 
-test('the same with the tasks in 2 worker threads (one per partition)', { timeout: 600_000 }, () =>
-  runCrashScenario({
-    label: 'runtime-crash-workers',
-    records: 40_000,
-    cycles: 10,
-    parallelism: 2,
-  }),
+test(
+  'the same with the tasks in 2 worker threads (one per partition) and LMDB stores sometimes deleted',
+  { timeout: 600_000 },
+  () =>
+    runCrashScenario({
+      label: 'runtime-crash-workers',
+      records: 40_000,
+      cycles: 10,
+      parallelism: 2,
+      lmdb: { deleteChance: 0.5 },
+    }),
 );
