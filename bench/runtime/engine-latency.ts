@@ -7,8 +7,11 @@ import { statelessPipeline } from './runtime-pipelines.ts';
 
 export interface LatencyRequest {
   guarantee: Guarantee;
-  /** Input records per second the producer appends. */
-  rate: number;
+  /**
+   * Input records per second the producer appends; 'max': as fast as it can (chunks of SATURATION_CHUNK
+   * records, yielding to the engine after each), to find the rate this setup sustains.
+   */
+  rate: number | 'max';
   keys: number;
   /** Records sent before this much time has passed are not counted. */
   warmupMs: number;
@@ -27,14 +30,18 @@ export interface LatencySample {
   inputRate: number;
   /** Outputs expected (counted window) but not seen before the drain timeout. */
   missing: number;
+  /** Input records per second the engine processed during the measured part (checkpoint granularity). */
+  processedRate: number;
   windowUs: [number, number];
 }
 
 const TICK_MS = 1;
+const SATURATION_CHUNK = 1000;
 const DRAIN_TIMEOUT_MS = 3000;
 
 /**
- * End-to-end latency of the stateless pipeline at a steady input rate: a producer (idempotent,
+ * End-to-end latency of the stateless pipeline at a steady input rate (or, with rate 'max', the rate the
+ * whole setup sustains): a producer (idempotent,
  * `producer.send`, keyed by user) appends what is due every ~1 ms, each record carrying its send time in
  * `ts`; a read-committed consumer from 'latest' on the output topic records arrival minus `ts` for
  * every output of a record sent after the warm-up. All three share the main thread with the engine.
@@ -78,11 +85,17 @@ export async function measureEngineLatency(request: LatencyRequest): Promise<Lat
       const generator = new OrderGenerator(request.keys);
       let sent = 0;
       let sentMeasured = 0;
+      let processedAtCountFrom: number | undefined;
       const startUs = hrMicros();
       for (;;) {
         const now = nowMs();
         if (now >= stopAt) break;
-        const due = Math.floor(((now - started) / 1000) * request.rate) - sent;
+        if (now >= countFrom && processedAtCountFrom === undefined)
+          processedAtCountFrom = run.status().recordsIn;
+        const due =
+          request.rate === 'max'
+            ? SATURATION_CHUNK
+            : Math.floor(((now - started) / 1000) * request.rate) - sent;
         if (due > 0) {
           const records = [];
           for (let i = 0; i < due; i++) {
@@ -94,8 +107,11 @@ export async function measureEngineLatency(request: LatencyRequest): Promise<Lat
           sent += due;
           if (now >= countFrom) sentMeasured += due;
         }
-        await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+        if (request.rate === 'max') await new Promise((resolve) => setImmediate(resolve));
+        else await new Promise((resolve) => setTimeout(resolve, TICK_MS));
       }
+      const processedRate =
+        (run.status().recordsIn - (processedAtCountFrom ?? 0)) / (request.durationMs / 1000);
       producing = false;
       await consuming;
       const endUs = hrMicros();
@@ -110,6 +126,7 @@ export async function measureEngineLatency(request: LatencyRequest): Promise<Lat
         samples: sorted.length,
         inputRate: sentMeasured / (request.durationMs / 1000),
         missing: Math.max(0, expected - latencies.length),
+        processedRate,
         windowUs: [startUs, endUs],
       };
     } finally {

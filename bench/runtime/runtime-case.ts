@@ -25,7 +25,7 @@ export type CaseRequest =
   | {
       case: 'latency';
       guarantee: Guarantee;
-      rate: number;
+      rate: number | 'max';
       keys: number;
       warmupMs: number;
       durationMs: number;

@@ -1,11 +1,16 @@
 import { deserialize, serialize } from 'node:v8';
+import { Packr } from 'msgpackr';
 import { bytesSerde, EngineError, float64Serde, jsonSerde, type Serde, stringSerde } from '../model/index.ts';
 import type { FormatSpec, Plan } from '../plan/index.ts';
 
 const json = jsonSerde<unknown>();
 
-const TAG_JSON = 0x4a; // 'J'
+const TAG_JSON = 0x4a; // 'J': written by earlier versions, still read
+const TAG_MSGPACK = 0x4d; // 'M'
 const TAG_V8 = 0x56; // 'V'
+
+// Plain MessagePack (no record extension, so every message stands alone).
+const msgpack = new Packr({ useRecords: false });
 
 /** True when JSON.stringify followed by JSON.parse gives back an equal value (same types, same keys). */
 function isPlainJson(value: unknown, depth = 0): boolean {
@@ -25,8 +30,11 @@ function isPlainJson(value: unknown, depth = 0): boolean {
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value)
+      for (const key in value) {
+        // MessagePack decoding would not give an own '__proto__' key back.
+        if (key === '__proto__') return false;
         if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
       return Object.getOwnPropertySymbols(value).length === 0;
     }
     default:
@@ -35,18 +43,18 @@ function isPlainJson(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Structured values, exactly: a tag byte, then JSON when the value is plain JSON data (about six times
- * cheaper than v8 serialisation both ways), else v8.serialize (Date, Map, Set, BigInt, typed arrays,
- * undefined fields...).
+ * Structured values, exactly: a tag byte, then MessagePack when the value is plain JSON data (about 2x
+ * cheaper than JSON and 10x cheaper than v8 serialisation, both ways), else v8.serialize (Date, Map,
+ * Set, BigInt, typed arrays, undefined fields...). Tagged JSON from earlier versions is still read.
  */
 const structuredSerde: Serde<unknown> = {
   name: 'structured',
   encode: (value) => {
     if (isPlainJson(value)) {
-      const json = JSON.stringify(value);
-      const out = Buffer.allocUnsafe(1 + Buffer.byteLength(json));
-      out[0] = TAG_JSON;
-      out.write(json, 1, 'utf8');
+      const body = msgpack.pack(value);
+      const out = Buffer.allocUnsafe(1 + body.length);
+      out[0] = TAG_MSGPACK;
+      body.copy(out, 1);
       return out;
     }
     const body = serialize(value);
@@ -58,6 +66,7 @@ const structuredSerde: Serde<unknown> = {
   decode: (bytes) => {
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     try {
+      if (buf[0] === TAG_MSGPACK) return msgpack.unpack(buf.subarray(1));
       if (buf[0] === TAG_JSON) return JSON.parse(buf.toString('utf8', 1));
       if (buf[0] === TAG_V8) return deserialize(buf.subarray(1));
     } catch (error) {
