@@ -42,7 +42,8 @@ interface EncodedRecord {
  * stores are in memory, time is a manual clock. `pipeInput` encodes a value with the source's format,
  * decodes it back (so schema validation runs), pushes it through the operators, and follows repartition
  * topics (encoded and decoded as in production) until nothing is left to do. Errors thrown by user code
- * surface from `pipeInput` (the `fail` policy). For our tests and users' unit tests.
+ * surface from `pipeInput` (the `fail` policy). `mapAsync` calls run on the event loop: `await
+ * driver.settle()` before reading what they produce. For our tests and users' unit tests.
  */
 export class TestDriver {
   readonly clock: ManualClock;
@@ -54,22 +55,13 @@ export class TestDriver {
   readonly #pending: Array<{ topic: string; record: EncodedRecord }> = [];
   readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown> }>();
   readonly #graphs: TaskGraph[] = [];
+  readonly #hasAsync: boolean;
 
   constructor(pipeline: PlanSource, options: { startTime?: number } = {}) {
     this.#plan =
       'plan' in pipeline && typeof pipeline.plan === 'function' ? pipeline.plan() : (pipeline as Plan);
     this.clock = new ManualClock(options.startTime ?? 0);
-    for (const node of this.#plan.nodes) {
-      if (node.kind === 'mapAsync') {
-        throw new EngineError(
-          'UNSUPPORTED_OPERATOR',
-          `the test driver runs synchronously and cannot run mapAsync '${node.name}'; run the pipeline on an engine`,
-          {
-            details: { operator: node.name },
-          },
-        );
-      }
-    }
+    this.#hasAsync = this.#plan.nodes.some((n) => n.kind === 'mapAsync');
     this.#topology = buildTopology(this.#plan);
     for (const t of this.#topology.internalTopics) if (t.kind === 'repartition') this.#internal.add(t.topic);
     for (const sub of this.#topology.subTopologies) {
@@ -188,6 +180,23 @@ export class TestDriver {
       }
       const last = input.targets.length - 1;
       for (let i = 0; i <= last; i++) input.targets[i]!.process([i === last ? record : record.copy()]);
+    }
+  }
+
+  /**
+   * Waits until every `mapAsync` call started by the inputs so far has finished and its results have
+   * gone through the rest of the pipeline (repartition topics included). A `mapAsync` failure under the
+   * `fail` policy is thrown here. Pipelines without `mapAsync` are always settled.
+   */
+  async settle(): Promise<void> {
+    if (!this.#hasAsync) return;
+    for (;;) {
+      for (const inputs of this.#inputs.values()) for (const input of inputs) await input.settle();
+      if (this.#pending.length === 0) return;
+      while (this.#pending.length > 0) {
+        const next = this.#pending.shift()!;
+        this.#deliver(next.topic, next.record);
+      }
     }
   }
 

@@ -74,7 +74,7 @@ test('mapAsync keeps input order, bounds concurrency, and routes rejections by p
   }
 });
 
-test('mapAsync under fail stops the pipeline naming the operator and offset; the test driver refuses it', {
+test('mapAsync under fail stops the pipeline naming the operator and offset, in the engine and the test driver', {
   timeout: 60_000,
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-async-'));
@@ -104,8 +104,42 @@ test('mapAsync under fail stops the pipeline naming the operator and offset; the
     await engine.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  assert.throws(
-    () => new TestDriver(p),
-    (e) => isEngineError(e, 'UNSUPPORTED_OPERATOR'),
+  // The test driver runs mapAsync on the event loop; settle() surfaces the same failure.
+  const driver = new TestDriver(p);
+  for (const i of [0, 1, 2, 3]) driver.pipeInput('numbers', { i });
+  await assert.rejects(
+    driver.settle(),
+    (e) => isEngineError(e, 'PROCESSING_FAILED') && e.details.operator === "mapAsync 'lookup'",
+  );
+});
+
+test('the test driver runs mapAsync: settle() waits for the calls and what follows them (a repartition)', async () => {
+  const p = pipeline('async-count');
+  p.from('words', topic('words', json<{ w: string }>()))
+    .mapAsync(
+      'upper',
+      async (v) => {
+        await new Promise((resolve) => setTimeout(resolve, v.w.length % 3));
+        return { w: v.w.toUpperCase() };
+      },
+      { concurrency: 4 },
+    )
+    .keyBy((v) => v.w)
+    .count('per-word')
+    .toStream()
+    .to('out', topic('counts', json()));
+  const words = ['a', 'bb', 'a', 'ccc', 'bb', 'a', 'dddd'];
+  const driver = new TestDriver(p);
+  for (const w of words) driver.pipeInput('words', { w });
+  await driver.settle();
+  const counts = new Map<string, number>();
+  const expected = words.map((w) => {
+    const key = w.toUpperCase();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return [key, counts.get(key)];
+  });
+  assert.deepEqual(
+    driver.readOutput('counts').map((r) => [r.key, r.value]),
+    expected,
   );
 });
