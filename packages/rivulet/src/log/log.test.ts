@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isEngineError, ManualClock, partitionForKey } from '../model/index.ts';
+import {
+  armFailpoint,
+  disarmFailpoints,
+  isEngineError,
+  ManualClock,
+  partitionForKey,
+} from '../model/index.ts';
 import { createLog, type Log, type LogOptions } from './log.ts';
 import type { LogRecord } from './log-record.ts';
 import { decodeBatches } from './record-batch.ts';
@@ -532,4 +538,128 @@ test('fetchBatches + decodeBatches read exactly what fetch reads, from every off
       }
     }
   });
+});
+
+test('failed group writes among concurrent idempotent appends: acknowledged = readable, dense offsets, retries exact', async () => {
+  const dir = tempDir();
+  const random = (() => {
+    let x = 12345;
+    return () => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return x / 2 ** 31;
+    };
+  })();
+  try {
+    let log = await createLog({ dataDir: dir, maintenanceInterval: false });
+    await log.createTopic('spec', { durability: 'fsync', segmentBytes: 64 * 1024 });
+    const producers = [0, 1, 2, 3].map(() => ({ producerId: log.allocateProducerId(), producerEpoch: 0 }));
+    interface Sent {
+      producer: number;
+      baseSequence: number;
+      values: string[];
+      offsets?: [number, number];
+    }
+    const batches: Sent[] = [];
+    const nextSequence = [0, 0, 0, 0];
+    for (let i = 0; i < 120; i++) {
+      const producer = i % 4;
+      const count = 1 + Math.floor(random() * 20);
+      const values = Array.from(
+        { length: count },
+        (_, j) => `p${producer}-b${i}-r${j}-${'x'.repeat(Math.floor(random() * 200))}`,
+      );
+      batches.push({ producer, baseSequence: nextSequence[producer]!, values });
+      nextSequence[producer]! += count;
+    }
+    const send = (b: Sent) =>
+      log.append(
+        'spec',
+        0,
+        b.values.map((v) => ({ key: null, value: Buffer.from(v), headers: undefined, timestamp: 1 })),
+        { ...producers[b.producer]!, baseSequence: b.baseSequence },
+      );
+    // Round 1: everything in flight at once; two group writes fail (not fatal under durability none).
+    // Appends arrive over many turns, so groups form while earlier ones are being written.
+    const spread = async <T>(make: (b: Sent, i: number) => Promise<T> | undefined) => {
+      const out: Array<Promise<PromiseSettledResult<T | undefined>>> = [];
+      for (let i = 0; i < batches.length; i++) {
+        // Settled at once, so a refusal is never an unhandled rejection while later turns run.
+        out.push(
+          Promise.resolve(make(batches[i]!, i)).then(
+            (value) => ({ status: 'fulfilled', value }) as const,
+            (reason: unknown) => ({ status: 'rejected', reason }) as const,
+          ),
+        );
+        if (i % 3 === 2) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return Promise.all(out);
+    };
+    armFailpoint('log.append.before-write', 'throw', 3);
+    const first = await spread((b) => send(b));
+    armFailpoint('log.append.before-write', 'throw', 2);
+    const second = await spread((b, i) => (first[i]!.status === 'fulfilled' ? undefined : send(b)));
+    disarmFailpoints();
+    let rejected = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const r1 = first[i]!;
+      if (r1.status === 'fulfilled' && r1.value !== undefined)
+        batches[i]!.offsets = [r1.value.baseOffset, r1.value.lastOffset];
+      else rejected++;
+    }
+    assert.ok(rejected > 0, 'some appends were refused');
+    // Retry whatever is still unacknowledged, in order per producer, until all are in.
+    for (let round = 0; batches.some((b) => b.offsets === undefined) && round < 10; round++) {
+      for (let i = 0; i < batches.length; i++) {
+        const b = batches[i]!;
+        if (b.offsets !== undefined) continue;
+        const r2 = round === 0 ? second[i] : undefined;
+        if (r2?.status === 'fulfilled' && r2.value !== undefined) {
+          b.offsets = [r2.value.baseOffset, r2.value.lastOffset];
+          continue;
+        }
+        try {
+          const result = await send(b);
+          b.offsets = [result.baseOffset, result.lastOffset];
+        } catch (error) {
+          assert.ok(isEngineError(error, 'OUT_OF_ORDER_SEQUENCE'), String(error));
+        }
+      }
+    }
+    const check = async (l: Log) => {
+      const all = await readAll(l, 'spec', 0);
+      assert.equal(
+        all.length,
+        batches.reduce((n, b) => n + b.values.length, 0),
+        'every batch once',
+      );
+      assert.deepEqual(
+        all.map((r) => r.offset),
+        all.map((_, i) => i),
+        'dense offsets',
+      );
+      for (const b of batches) {
+        assert.ok(b.offsets !== undefined);
+        const [from, to] = b.offsets;
+        assert.deepEqual(
+          all.slice(from, to + 1).map((r) => r.valueString()),
+          b.values,
+        );
+      }
+    };
+    await check(log);
+    // A retry of an acknowledged batch is a duplicate with its original offsets, also after a restart.
+    // (The log remembers the last five batches per producer, as Kafka does.)
+    const probe = batches[batches.length - 8]!;
+    const again = await send(probe);
+    assert.deepEqual([again.baseOffset, again.lastOffset, again.duplicate], [...probe.offsets!, true]);
+    await log.close();
+    log = await createLog({ dataDir: dir, maintenanceInterval: false });
+    await check(log);
+    const afterRestart = await send(batches[batches.length - 1]!);
+    assert.equal(afterRestart.duplicate, true);
+    await log.close();
+  } finally {
+    disarmFailpoints();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
