@@ -21,12 +21,17 @@ export function typeScriptLoader(url: string): string | undefined {
 
 /**
  * Imports `module` and returns the pipeline its `exportName` export holds (a DSL Pipeline or a Plan).
- * `.ts` modules load through tsx when it is installed. Throws INVALID_ARGUMENT when the module cannot be
+ * `.ts` modules load through tsx when it is installed (registered here unless `registerLoader` is false:
+ * a worker thread's bootstrap registered it already). Throws INVALID_ARGUMENT when the module cannot be
  * loaded or the export is not a pipeline.
  */
-export async function loadPipelineModule(module: string, exportName = 'default'): Promise<Plan> {
+export async function loadPipelineModule(
+  module: string,
+  exportName = 'default',
+  options: { registerLoader?: boolean } = {},
+): Promise<Plan> {
   const url = moduleUrl(module);
-  const loader = typeScriptLoader(url);
+  const loader = options.registerLoader === false ? undefined : typeScriptLoader(url);
   if (loader !== undefined) {
     const { register } = (await import(loader)) as { register: () => void };
     register();

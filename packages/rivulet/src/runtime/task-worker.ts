@@ -49,7 +49,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function main(): Promise<void> {
-  const plan = await loadPipelineModule(data.module, data.exportName);
+  const plan = await loadPipelineModule(data.module, data.exportName, { registerLoader: false });
   if (JSON.stringify(planToJson(plan)) !== data.fingerprint) {
     throw new EngineError(
       'INVALID_PLAN',
