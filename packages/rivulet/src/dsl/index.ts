@@ -12,3 +12,6 @@ export {
   type TopicSpecOptions,
   topic,
 } from './topic-spec.ts';
+export { boundedOutOfOrder, type WatermarkStrategy } from './watermark-strategy.ts';
+export { hopping, tumbling } from './window-spec.ts';
+export { type Windowed, WindowedResult, WindowedStream, type WindowOptions } from './windowed-stream.ts';

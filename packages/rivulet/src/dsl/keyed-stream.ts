@@ -1,8 +1,9 @@
-import type { AggregateOp, FormatSpec, StoreSpec, UserFunction } from '../plan/index.ts';
+import type { AggregateOp, FormatSpec, StoreSpec, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
 import type { Processor, StoreDefinition } from './processor.ts';
 import { durationMs, Stream } from './stream.ts';
 import { Table } from './table.ts';
+import { WindowedStream, type WindowOptions } from './windowed-stream.ts';
 
 const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
 const numberValue: FormatSpec = Object.freeze({ kind: 'float64' });
@@ -65,6 +66,14 @@ export class KeyedStream<K, T> {
   /** Largest `fn(value)` per key. */
   max(name: string, fn: (value: T) => number): Table<K, number> {
     return this.#aggregate(name, 'max', { add: fn }, numberValue);
+  }
+
+  /**
+   * Cuts the stream into event-time windows (`tumbling(size)`, `hopping(size, advance)`) for a windowed
+   * aggregation; needs `eventTime(...)` upstream.
+   */
+  window(spec: WindowSpec, options: WindowOptions = {}): WindowedStream<K, T> {
+    return new WindowedStream<K, T>(this.node, spec, options);
   }
 
   /** Low-level processing with per-key stores (declared in `options.stores`). */

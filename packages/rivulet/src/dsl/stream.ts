@@ -4,6 +4,7 @@ import type { DslNode } from './dsl-node.ts';
 import { KeyedStream } from './keyed-stream.ts';
 import type { Key, RecordContext } from './record-context.ts';
 import type { SinkSpec } from './topic-spec.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 
 /** A type guard for S, written as a method so its parameter is bivariant and any guard over T matches. */
 type GuardOf<S> = { check(value: unknown, context: never): value is S }['check'];
@@ -31,6 +32,24 @@ export class Stream<T, K = unknown> {
 
   #fn(f: unknown): string {
     return this.node.builder.fn(f as UserFunction);
+  }
+
+  /**
+   * Event time: each record's timestamp becomes `extractor(value)` (ms since the epoch, a whole number
+   * >= 0), and `watermarks` says how far behind the newest record a record may arrive
+   * (`boundedOutOfOrder('5s')`). Windows downstream close by these watermarks.
+   */
+  eventTime(
+    extractor: (value: T, context: RecordContext<K>) => number,
+    watermarks: WatermarkStrategy,
+  ): Stream<T, K> {
+    return this.#next({
+      kind: 'eventTime',
+      inputs: [this.node.id],
+      fn: this.#fn(extractor),
+      maxOutOfOrderMs: watermarks.maxOutOfOrderMs,
+      ...(watermarks.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: watermarks.idleTimeoutMs }),
+    });
   }
 
   /** Transforms each value; the key stays. */

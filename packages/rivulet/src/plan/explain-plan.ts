@@ -21,6 +21,16 @@ function describe(node: PlanNode): string {
       return `branch '${node.name}' (${node.branchNames.join(', ')}, default)`;
     case 'branchOutput':
       return `branch output ${node.index}`;
+    case 'eventTime':
+      return `eventTime (bounded out of order ${node.maxOutOfOrderMs} ms${node.idleTimeoutMs === undefined ? '' : `, idle after ${node.idleTimeoutMs} ms`})`;
+    case 'windowAggregate': {
+      const w = node.window;
+      const shape =
+        w.kind === 'tumbling' ? `tumbling ${w.sizeMs} ms` : `hopping ${w.sizeMs} ms every ${w.advanceMs} ms`;
+      return `windowAggregate '${node.name}' (${node.op}, ${shape}, emit ${node.emit}, lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
+    }
+    case 'windowLate':
+      return `late records of #${node.inputs[0]}`;
     default:
       return nodeLabel(node);
   }

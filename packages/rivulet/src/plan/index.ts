@@ -6,6 +6,7 @@ export {
   type AggregateOp,
   type BranchNode,
   type BranchOutputNode,
+  type EventTimeNode,
   type FilterNode,
   type FlatMapNode,
   type FormatSpec,
@@ -27,6 +28,10 @@ export {
   type StoreSpec,
   type ToStreamNode,
   type UserFunction,
+  type WindowAggregateNode,
+  type WindowAggregateOp,
+  type WindowLateNode,
+  type WindowSpec,
 } from './plan-node.ts';
 export {
   buildTopology,

@@ -8,6 +8,7 @@ export interface PlanIssue {
     | 'CYCLE'
     | 'UNKNOWN_FUNCTION'
     | 'NOT_KEYED'
+    | 'NO_EVENT_TIME'
     | 'INVALID_TOPIC'
     | 'TOPIC_LOOP'
     | 'INVALID_ARGUMENT';

@@ -118,6 +118,45 @@ export interface MapAsyncNode extends NodeBase<'mapAsync'> {
   readonly concurrency: number;
 }
 
+/**
+ * Event time: sets each record's timestamp to `fn(value)` (ms since the epoch, >= 0) and generates the
+ * watermark of its input partition: the largest timestamp seen minus `maxOutOfOrderMs` ("no record older
+ * than this is expected"). With `idleTimeoutMs`, a partition without records for that long (processing
+ * time) stops holding back the watermarks it is combined with.
+ */
+export interface EventTimeNode extends NodeBase<'eventTime'> {
+  readonly fn: FunctionRef;
+  readonly maxOutOfOrderMs: number;
+  readonly idleTimeoutMs?: number;
+}
+
+/** Which event-time windows a record belongs to: `[start, start + size)` windows every `advance`. */
+export type WindowSpec =
+  | { readonly kind: 'tumbling'; readonly sizeMs: number }
+  | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number };
+
+export type WindowAggregateOp = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'aggregate';
+
+/**
+ * Keyed event-time windows: folds each record into the state of its key in each of its windows
+ * (`store`, keyed by window end then key). A window closes when the watermark reaches its end plus
+ * `allowedLatenessMs`; `emit: 'final'` emits its result once then, `'updates'` after every change. A
+ * record whose windows are all closed goes to the node's `windowLate` output instead.
+ */
+export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
+  readonly name: string;
+  readonly window: WindowSpec;
+  readonly op: WindowAggregateOp;
+  readonly init?: FunctionRef;
+  readonly add?: FunctionRef;
+  readonly emit: 'final' | 'updates';
+  readonly allowedLatenessMs: number;
+  readonly store: StoreSpec;
+}
+
+/** The records a windowed aggregation found too late (every window of theirs closed), unchanged. */
+export interface WindowLateNode extends NodeBase<'windowLate'> {}
+
 /** Writes to a topic of the log. `name` is user-given and unique in the pipeline. */
 export interface SinkNode extends NodeBase<'sink'> {
   readonly name: string;
@@ -140,12 +179,19 @@ export type PlanNode =
   | ToStreamNode
   | ProcessNode
   | MapAsyncNode
+  | EventTimeNode
+  | WindowAggregateNode
+  | WindowLateNode
   | SinkNode;
 
 export type PlanNodeKind = PlanNode['kind'];
 
 /** Operators that keep state per key and therefore need their input partitioned by key. */
-export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set(['aggregate', 'process']);
+export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set([
+  'aggregate',
+  'process',
+  'windowAggregate',
+]);
 
 /** A user function of any shape; the runtime casts it by the node kind that references it. */
 export type UserFunction = (...args: never[]) => unknown;
@@ -159,7 +205,7 @@ export interface Plan {
 
 /** The stores a node owns (aggregations: one; processors: theirs plus the timer store). */
 export function nodeStores(node: PlanNode): readonly StoreSpec[] {
-  if (node.kind === 'aggregate') return [node.store];
+  if (node.kind === 'aggregate' || node.kind === 'windowAggregate') return [node.store];
   if (node.kind === 'process') return [...node.stores, node.timerStore];
   return [];
 }

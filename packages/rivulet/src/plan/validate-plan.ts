@@ -11,7 +11,10 @@ function functionRefs(node: PlanNode): string[] {
     case 'peek':
     case 'keyBy':
     case 'mapAsync':
+    case 'eventTime':
       return [node.fn];
+    case 'windowAggregate':
+      return [node.init, node.add].filter((f): f is string => f !== undefined);
     case 'process':
       return node.onTimer === undefined ? [node.fn] : [node.fn, node.onTimer];
     case 'branch':
@@ -106,11 +109,55 @@ export function validatePlan(plan: Plan): PlanIssue[] {
       if (store.ttlMs !== undefined && !(store.ttlMs > 0))
         add('INVALID_ARGUMENT', node, `store '${store.name}' ttl must be > 0`);
     }
-    if ((node.kind === 'aggregate' || node.kind === 'process') && !isKeyed(plan, node.inputs[0])) {
+    if (
+      (node.kind === 'aggregate' || node.kind === 'process' || node.kind === 'windowAggregate') &&
+      !isKeyed(plan, node.inputs[0])
+    ) {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
+    }
+    if (node.kind === 'eventTime') {
+      if (!(node.maxOutOfOrderMs >= 0))
+        add(
+          'INVALID_ARGUMENT',
+          node,
+          `the out-of-orderness bound must be >= 0 ms, got ${node.maxOutOfOrderMs}`,
+        );
+      if (node.idleTimeoutMs !== undefined && !(node.idleTimeoutMs > 0))
+        add('INVALID_ARGUMENT', node, `the idle timeout must be > 0 ms, got ${node.idleTimeoutMs}`);
+    }
+    if (node.kind === 'windowAggregate') {
+      const w = node.window;
+      if (!(w.sizeMs > 0) || !Number.isSafeInteger(w.sizeMs))
+        add('INVALID_ARGUMENT', node, `window size must be a whole number of ms > 0, got ${w.sizeMs}`);
+      if (
+        w.kind === 'hopping' &&
+        (!(w.advanceMs > 0) || !Number.isSafeInteger(w.advanceMs) || w.advanceMs > w.sizeMs)
+      )
+        add(
+          'INVALID_ARGUMENT',
+          node,
+          `hopping advance must be a whole number of ms in (0, size], got ${w.advanceMs}`,
+        );
+      if (!(node.allowedLatenessMs >= 0))
+        add('INVALID_ARGUMENT', node, `allowed lateness must be >= 0 ms, got ${node.allowedLatenessMs}`);
+      if (!hasEventTime(plan, node.inputs[0]))
+        add(
+          'NO_EVENT_TIME',
+          node,
+          'windows need event time on every input path: call eventTime(extractor, boundedOutOfOrder(...)) upstream',
+        );
     }
   }
   return issues;
+}
+
+/** True when every path from `id` back to a source passes an eventTime node. */
+function hasEventTime(plan: Plan, id: number | undefined): boolean {
+  if (id === undefined) return false;
+  const node = plan.nodes[id];
+  if (node === undefined || node.kind === 'source') return false;
+  if (node.kind === 'eventTime') return true;
+  return node.inputs.length > 0 && node.inputs.every((input) => input < id && hasEventTime(plan, input));
 }
 
 /** True when every path from `id` back to a source passes a keyBy (through key-preserving operators). */
@@ -123,7 +170,8 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
     node.kind === 'keyBy' ||
     node.kind === 'toStream' ||
     node.kind === 'aggregate' ||
-    node.kind === 'process'
+    node.kind === 'process' ||
+    node.kind === 'windowAggregate'
   )
     return true;
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));

@@ -16,6 +16,14 @@ export interface Checkpoint {
   inputs: OffsetTable;
   outputs: OffsetTable;
   stores: Map<string, Map<number, number>>;
+  /** Event-time state per task (`<sub-topology>:<partition>`): watermark positions, JSON data. */
+  time: Map<string, TaskTimeState>;
+}
+
+/** A task's event-time state: per operator (node id) and per repartition input (topic). */
+export interface TaskTimeState {
+  operators: Record<string, unknown>;
+  inputs: Record<string, unknown>;
 }
 
 export const CHECKPOINT_TOPIC = '__checkpoints';
@@ -57,8 +65,25 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
       inputs: tableToJson(checkpoint.inputs),
       outputs: tableToJson(checkpoint.outputs),
       stores: tableToJson(checkpoint.stores),
+      time: [...checkpoint.time],
     }),
   );
+}
+
+function timeFromJson(rows: unknown): Map<string, TaskTimeState> {
+  const time = new Map<string, TaskTimeState>();
+  if (rows === undefined) return time; // written before event time existed
+  if (!Array.isArray(rows)) throw new Error('time is not a table');
+  for (const row of rows) {
+    const [task, state] = row as [unknown, { operators?: unknown; inputs?: unknown } | null];
+    if (typeof task !== 'string' || typeof state !== 'object' || state === null)
+      throw new Error(`bad time row ${JSON.stringify(row)}`);
+    time.set(task, {
+      operators: (state.operators ?? {}) as Record<string, unknown>,
+      inputs: (state.inputs ?? {}) as Record<string, unknown>,
+    });
+  }
+  return time;
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
@@ -72,6 +97,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       inputs: tableFromJson(data.inputs),
       outputs: tableFromJson(data.outputs),
       stores: tableFromJson(data.stores),
+      time: timeFromJson(data.time),
     };
   } catch (error) {
     throw new EngineError(

@@ -12,4 +12,10 @@ export interface OutputWriter {
     timestamp: number,
     headers: Headers | undefined,
   ): void;
+  /**
+   * Writes a watermark of the task `source` (repartition topics only): a control record to every
+   * partition, after the records written so far, so each reader learns how far that task's event time
+   * has come (see watermark-record.ts).
+   */
+  watermark?(watermark: number, idle: boolean, source: number): void;
 }

@@ -1,6 +1,7 @@
 import type { EncodableRecord, LogClient } from '../log/index.ts';
 import { type Headers, partitionForKey } from '../model/index.ts';
 import type { OutputWriter } from './output-writer.ts';
+import { watermarkRecord } from './watermark-record.ts';
 
 /**
  * Buffers records for one topic, partitioned like Kafka's default partitioner (murmur2 of the key bytes;
@@ -39,6 +40,14 @@ export class PartitionedWriter implements OutputWriter {
     const partition = key === null ? this.#next++ % this.#partitions : partitionForKey(key, this.#partitions);
     this.#buffers[partition]!.push({ key, value, timestamp, headers });
     this.#buffered++;
+  }
+
+  /** Buffers a watermark control record for every partition (watermark-record.ts). */
+  watermark(watermark: number, idle: boolean, source: number): void {
+    for (let p = 0; p < this.#partitions; p++) {
+      this.#buffers[p]!.push(watermarkRecord(watermark, idle, source));
+      this.#buffered++;
+    }
   }
 
   /** Appends everything buffered; resolves when every append is acknowledged. */

@@ -11,6 +11,7 @@ import {
   type OffsetTable,
   readCheckpoints,
   setOffset,
+  type TaskTimeState,
 } from './checkpoint.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter, validatePolicies } from './error-policy.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
@@ -92,6 +93,8 @@ export class PipelineRunner {
   readonly #sinkTopics = new Set<string>();
   readonly #deadLetterTopics: string[];
   readonly #assignments: TaskAssignment[] = [];
+  /** Per repartition topic, how many tasks write it. */
+  readonly #upstreamTasks = new Map<string, number>();
   #executors: TaskExecutor[] = [];
   #workers = 0;
   /** Input positions and totals as of the last checkpoint. */
@@ -124,7 +127,7 @@ export class PipelineRunner {
     const start = await runner.#prepare();
     // The first checkpoint is the start itself: nothing has been processed, stores restored to it.
     await runner.#writeCheckpoint(
-      [{ inputs: start.inputs, stores: start.stores, recordsIn: 0, errors: [] }],
+      [{ inputs: start.inputs, stores: start.stores, time: [...start.time], recordsIn: 0, errors: [] }],
       runner.#endOffsets(),
     );
     await runner.#startExecutors(start);
@@ -211,9 +214,11 @@ export class PipelineRunner {
       if (!log.hasTopic(topic)) await log.createTopic(topic, { partitions: 1, durability: 'none' });
       this.#sinkTopics.add(topic);
     }
-    for (const sub of this.#topology.subTopologies)
+    for (const sub of this.#topology.subTopologies) {
       for (let p = 0; p < taskCounts.get(sub.id)!; p++)
         this.#assignments.push({ subTopology: sub.id, partition: p });
+      for (const r of sub.repartitions) this.#upstreamTasks.set(r.topic, taskCounts.get(sub.id)!);
+    }
     return this.#recover();
   }
 
@@ -308,7 +313,7 @@ export class PipelineRunner {
         }
       }
     }
-    const start: TaskStart = { inputs: new Map(), stores: new Map() };
+    const start: TaskStart = { inputs: new Map(), stores: new Map(), time: chosen?.time ?? new Map() };
     for (const { subTopology, partition } of this.#assignments) {
       const sub = this.#sub(subTopology);
       for (const spec of sub.stores) {
@@ -362,6 +367,7 @@ export class PipelineRunner {
         fetchBytes: options.fetchBytes,
         stateDir: options.stateDir,
         errors: options.errors,
+        upstreamTasks: this.#upstreamTasks,
       });
       try {
         await tasks.restore(start);
@@ -403,6 +409,7 @@ export class PipelineRunner {
         fetchBytes: options.fetchBytes,
         stateDir: options.stateDir,
         errors: options.errors,
+        upstreamTasks: [...this.#upstreamTasks],
         idleWaitMs: options.commitIntervalMs,
       };
       return WorkerExecutor.start(this.#log, data, `worker ${w} of pipeline '${this.plan.pipeline}'`);
@@ -488,7 +495,9 @@ export class PipelineRunner {
     await Promise.all(syncs);
     const inputs: OffsetTable = new Map();
     const stores: OffsetTable = new Map();
+    const time = new Map<string, TaskTimeState>();
     for (const cut of cuts) {
+      for (const [task, state] of cut.time) time.set(task, state);
       for (const [topic, partitions] of cut.inputs)
         for (const [p, offset] of partitions) setOffset(inputs, topic, p, offset);
       for (const [store, partitions] of cut.stores)
@@ -500,6 +509,7 @@ export class PipelineRunner {
       inputs,
       outputs,
       stores,
+      time,
     };
     await this.#log.append(CHECKPOINT_TOPIC, 0, [
       {

@@ -12,15 +12,17 @@ import { codecFor } from './format-codec.ts';
 import type { OperatorStore } from './operator-store.ts';
 import { AggregateOperator } from './operators/aggregate-operator.ts';
 import { BranchOperator } from './operators/branch-operator.ts';
+import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
 import { MapAsyncOperator } from './operators/map-async-operator.ts';
 import { MapOperator } from './operators/map-operator.ts';
-import { type Operator, PassThroughOperator } from './operators/operator.ts';
+import { MergeOperator, type Operator, PassThroughOperator } from './operators/operator.ts';
 import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
+import { WindowAggregateOperator, type WindowStateStore } from './operators/window-aggregate-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
 import type { TimerStore } from './timer-store.ts';
 
@@ -32,15 +34,22 @@ export interface TaskEnvironment {
   errors?: ErrorRouter;
   /** A processor's timer store (over a byte-keyed, range-capable store). */
   timers(spec: TopologyStore): TimerStore;
+  /** A windowed aggregation's state (a byte-keyed, range-capable store). */
+  windowStore(spec: TopologyStore): WindowStateStore;
+  /** The task's partition (names the task's watermarks in repartition topics). */
+  partition: number;
   /** Processing time. */
   clock: () => number;
 }
 
-/** A task's operator graph: its inputs, and its processors' timers. */
+/** A task's operator graph: its inputs, its processors' timers, and its event-time state. */
 export interface TaskGraph {
   inputs: Map<string, TaskInput>;
-  /** Runs every due processing-time timer of the task's processors. */
+  /** Runs every due processing-time timer of the task's processors, and the idle checks of event time. */
   fireTimers(now: number): void;
+  /** Event-time state of the operators that have some, by node id (for the checkpoint). */
+  timeState(): Record<string, unknown>;
+  restoreTimeState(state: Record<string, unknown>): void;
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -70,7 +79,15 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   for (const id of sub.nodeIds)
     operators.set(
       id,
-      createOperator(plan, plan.nodes[id]!, fn, (name) => env.store(stores.get(name)!), env, timerStore),
+      createOperator(
+        plan,
+        plan.nodes[id]!,
+        fn,
+        (name) => env.store(stores.get(name)!),
+        env,
+        timerStore,
+        (name) => stores.get(name)!,
+      ),
     );
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
@@ -80,6 +97,8 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
+      else if (parent instanceof WindowAggregateOperator && node.kind === 'windowLate')
+        parent.late.push(operator);
       else parent.children.push(operator);
     }
   }
@@ -92,6 +111,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       codecFor(keyBy.keyFormat, plan),
       codecFor(internalValueFormat, plan),
       env.writer(repartition.topic),
+      env.partition,
     );
     sink.errors = env.errors;
     operators.get(keyBy.id)!.children.push(sink);
@@ -128,10 +148,27 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   const processors = [...operators.values()].filter(
     (o): o is ProcessOperator => o instanceof ProcessOperator,
   );
+  const eventTimes = [...operators.values()].filter(
+    (o): o is EventTimeOperator => o instanceof EventTimeOperator,
+  );
   return {
     inputs,
     fireTimers: (now) => {
       for (const processor of processors) processor.fireTimers(now);
+      for (const eventTime of eventTimes) eventTime.checkIdle(now);
+    },
+    timeState: () => {
+      const state: Record<string, unknown> = {};
+      for (const [id, operator] of operators) {
+        const s = operator.timeState();
+        if (s !== undefined) state[id] = s;
+      }
+      return state;
+    },
+    restoreTimeState: (state) => {
+      // Downstream first, so a watermark an upstream operator re-sends meets restored state.
+      for (const [id, operator] of [...operators].reverse())
+        if (Object.hasOwn(state, id)) operator.restoreTimeState(state[id]);
     },
   };
 }
@@ -143,14 +180,36 @@ function createOperator(
   store: (name: string) => OperatorStore,
   env: TaskEnvironment,
   timers: (name: string) => TimerStore,
+  storeSpec: (name: string) => TopologyStore,
 ): Operator {
   const label = nodeLabel(node);
   switch (node.kind) {
     case 'source':
-    case 'merge':
     case 'toStream':
     case 'branchOutput':
+    case 'windowLate':
       return new PassThroughOperator(label);
+    case 'merge':
+      return new MergeOperator(label, node.inputs.length);
+    case 'eventTime':
+      return new EventTimeOperator(
+        label,
+        fn(node.fn) as never,
+        node.maxOutOfOrderMs,
+        node.idleTimeoutMs,
+        env.clock,
+      );
+    case 'windowAggregate':
+      return new WindowAggregateOperator(
+        label,
+        node.window,
+        node.op,
+        node.init === undefined ? undefined : (fn(node.init) as never),
+        node.add === undefined ? undefined : (fn(node.add) as never),
+        node.emit,
+        node.allowedLatenessMs,
+        env.windowStore(storeSpec(node.store.name)),
+      );
     case 'map':
       return new MapOperator(label, fn(node.fn) as never);
     case 'filter':

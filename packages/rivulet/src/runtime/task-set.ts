@@ -3,13 +3,21 @@ import type { FetchResult, LogClient, PartitionClient } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, type Serde } from '../model/index.ts';
 import type { Plan, SubTopology, Topology } from '../plan/index.ts';
 import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
+import type { TaskTimeState } from './checkpoint.ts';
 import { type OffsetTable, setOffset } from './checkpoint.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
+import type { WindowStateStore } from './operators/window-aggregate-operator.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
-import { buildTaskGraph, type TaskInput } from './task-graph.ts';
+import { buildTaskGraph, type TaskGraph, type TaskInput } from './task-graph.ts';
 import { type RangeStore, TimerStore } from './timer-store.ts';
+import { CombinedWatermark, readWatermark } from './watermark-record.ts';
+
+/** A task's id in checkpoints: `<sub-topology>:<partition>`. */
+function taskId(task: { sub: SubTopology; partition: number }): string {
+  return `${task.sub.id}:${task.partition}`;
+}
 
 /** One task: a sub-topology on one partition. */
 export interface TaskAssignment {
@@ -17,10 +25,14 @@ export interface TaskAssignment {
   partition: number;
 }
 
-/** Where tasks start: the next offset per input partition, and the changelog offset each store restores to. */
+/**
+ * Where tasks start: the next offset per input partition, the changelog offset each store restores to,
+ * and the event-time state per task (`<sub-topology>:<partition>`; absent = none yet).
+ */
 export interface TaskStart {
   inputs: OffsetTable;
   stores: OffsetTable;
+  time: Map<string, TaskTimeState>;
 }
 
 /**
@@ -31,6 +43,7 @@ export interface TaskStart {
 export interface TaskCut {
   inputs: OffsetTable;
   stores: OffsetTable;
+  time: Array<[string, TaskTimeState]>;
   recordsIn: number;
   errors: Array<[Boundary, { skipped: number; deadLettered: number }]>;
 }
@@ -44,6 +57,8 @@ export interface TaskSetConfig {
   fetchBytes: number;
   stateDir: string | undefined;
   errors: ErrorPolicies;
+  /** Per repartition topic, how many tasks write it (each sends its own watermarks). */
+  upstreamTasks: ReadonlyMap<string, number>;
 }
 
 interface InputCursor {
@@ -55,6 +70,8 @@ interface InputCursor {
   /** The next batch, asked for while the current one is processed, and the offset it starts at. */
   prefetch: Promise<FetchResult> | undefined;
   prefetchOffset: number;
+  /** For a repartition topic: the writing tasks' watermarks, combined. */
+  watermark: CombinedWatermark | undefined;
 }
 
 interface Task {
@@ -62,7 +79,7 @@ interface Task {
   partition: number;
   cursors: InputCursor[];
   stores: Array<KeyValueStore<unknown, unknown>>;
-  fireTimers(now: number): void;
+  graph: TaskGraph;
 }
 
 /**
@@ -137,7 +154,9 @@ export class TaskSet {
       writer: (topic) => this.#writer(topic),
       errors: this.#errors,
       timers: (spec) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore),
+      windowStore: (spec) => storeBySpec.get(spec.name) as unknown as WindowStateStore,
       clock: () => clock.now(),
+      partition,
     });
     const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
       topic: input.topic,
@@ -147,8 +166,11 @@ export class TaskSet {
       input,
       prefetch: undefined,
       prefetchOffset: -1,
+      watermark: this.#config.upstreamTasks.has(input.topic)
+        ? new CombinedWatermark(this.#config.upstreamTasks.get(input.topic)!)
+        : undefined,
     }));
-    return { sub, partition, cursors, stores, fireTimers: graph.fireTimers };
+    return { sub, partition, cursors, stores, graph };
   }
 
   /** Restores every store to its start offset and sets every input's position. */
@@ -161,6 +183,11 @@ export class TaskSet {
         if (position === undefined)
           throw new EngineError('INTERNAL', `no start offset for ${cursor.topic}/${cursor.partitionId}`);
         cursor.position = position;
+      }
+      const time = start.time.get(taskId(task));
+      if (time !== undefined) {
+        for (const cursor of task.cursors) cursor.watermark?.restore(time.inputs[cursor.topic]);
+        task.graph.restoreTimeState(time.operators);
       }
     }
   }
@@ -206,13 +233,21 @@ export class TaskSet {
     await Promise.all(this.#tasks.flatMap((t) => t.stores.map((s) => s.flush())));
     const inputs: OffsetTable = new Map();
     const stores: OffsetTable = new Map();
+    const time: Array<[string, TaskTimeState]> = [];
     for (const task of this.#tasks) {
       for (const cursor of task.cursors) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
       for (const store of task.stores) setOffset(stores, store.name, task.partition, store.position ?? 0);
+      const operators = task.graph.timeState();
+      const watermarks: Record<string, unknown> = {};
+      for (const cursor of task.cursors)
+        if (cursor.watermark !== undefined) watermarks[cursor.topic] = cursor.watermark.state();
+      if (Object.keys(operators).length > 0 || Object.keys(watermarks).length > 0)
+        time.push([taskId(task), { operators, inputs: watermarks }]);
     }
     return {
       inputs,
       stores,
+      time,
       recordsIn: this.#recordsIn,
       errors: [...this.#errors.counts].map(([b, c]) => [b, { ...c }]),
     };
@@ -226,7 +261,7 @@ export class TaskSet {
     const now = this.#config.clock.now();
     for (const task of this.#tasks) {
       try {
-        task.fireTimers(now);
+        task.graph.fireTimers(now);
       } catch (error) {
         throw new EngineError(
           isEngineError(error) ? error.code : 'PROCESSING_FAILED',
@@ -268,8 +303,16 @@ export class TaskSet {
         const batch: StreamRecord[] = [];
         const { keySerde, valueSerde } = cursor.input;
         this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
+        let watermarkMoved = false;
         for (let i = 0; i < records.length; i++) {
           const r = records[i]!;
+          if (r.headers !== undefined && cursor.watermark !== undefined) {
+            const mark = readWatermark(r.headers, r.value);
+            if (mark !== undefined) {
+              if (cursor.watermark.update(mark.source, mark.watermark, mark.idle)) watermarkMoved = true;
+              continue;
+            }
+          }
           let record: StreamRecord;
           try {
             const key = r.key;
@@ -300,6 +343,10 @@ export class TaskSet {
           for (let t = 0; t <= last; t++)
             targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
           await cursor.input.settle();
+          if (watermarkMoved) {
+            const { current, idle } = cursor.watermark!;
+            for (const target of targets) target.onWatermark(current, idle);
+          }
         } catch (error) {
           const offset =
             isEngineError(error) && typeof error.details.offset === 'number'

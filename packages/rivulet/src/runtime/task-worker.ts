@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     fetchBytes: data.fetchBytes,
     stateDir: data.stateDir,
     errors: data.errors,
+    upstreamTasks: new Map(data.upstreamTasks),
   });
   try {
     await tasks.restore(data.start);

@@ -27,6 +27,8 @@ export interface WorkerData {
   fetchBytes: number;
   stateDir: string | undefined;
   errors: ErrorPolicies;
+  /** Per repartition topic, how many tasks write it. */
+  upstreamTasks: Array<[string, number]>;
   idleWaitMs: number;
 }
 

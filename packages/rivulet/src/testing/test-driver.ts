@@ -52,7 +52,10 @@ export class TestDriver {
   readonly #inputs = new Map<string, TaskInput[]>();
   readonly #outputs = new Map<string, EncodedRecord[]>();
   readonly #internal = new Set<string>();
-  readonly #pending: Array<{ topic: string; record: EncodedRecord }> = [];
+  /** Repartition records and watermarks still to deliver, in the order they were written. */
+  readonly #pending: Array<
+    { topic: string; record: EncodedRecord } | { topic: string; watermark: number; idle: boolean }
+  > = [];
   readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown> }>();
   readonly #graphs: TaskGraph[] = [];
   readonly #hasAsync: boolean;
@@ -73,9 +76,14 @@ export class TestDriver {
             if (this.#internal.has(topic)) this.#pending.push({ topic, record });
             else this.#outputOf(topic).push(record);
           },
+          watermark: (watermark, idle) => {
+            if (this.#internal.has(topic)) this.#pending.push({ topic, watermark, idle });
+          },
         }),
         timers: () => new TimerStore(memoryRangeStore()),
+        windowStore: () => memoryRangeStore(),
         clock: () => this.clock.now(),
+        partition: 0,
       });
       this.#graphs.push(graph);
       for (const [topic, input] of graph.inputs) {
@@ -134,10 +142,7 @@ export class TestDriver {
       timestamp: options.timestamp ?? this.clock.now(),
       headers: options.headers,
     });
-    while (this.#pending.length > 0) {
-      const next = this.#pending.shift()!;
-      this.#deliver(next.topic, next.record);
-    }
+    this.#drainPending();
   }
 
   /** Feeds raw bytes (e.g. malformed JSON) to a source topic. */
@@ -152,9 +157,16 @@ export class TestDriver {
       timestamp: options.timestamp ?? this.clock.now(),
       headers: undefined,
     });
+    this.#drainPending();
+  }
+
+  #drainPending(): void {
     while (this.#pending.length > 0) {
       const next = this.#pending.shift()!;
-      this.#deliver(next.topic, next.record);
+      if ('record' in next) this.#deliver(next.topic, next.record);
+      else
+        for (const input of this.#inputs.get(next.topic) ?? [])
+          for (const target of input.targets) target.onWatermark(next.watermark, next.idle);
     }
   }
 
@@ -193,10 +205,7 @@ export class TestDriver {
     for (;;) {
       for (const inputs of this.#inputs.values()) for (const input of inputs) await input.settle();
       if (this.#pending.length === 0) return;
-      while (this.#pending.length > 0) {
-        const next = this.#pending.shift()!;
-        this.#deliver(next.topic, next.record);
-      }
+      this.#drainPending();
     }
   }
 
@@ -235,10 +244,7 @@ export class TestDriver {
   advanceTime(ms: number): void {
     this.clock.advance(ms);
     for (const graph of this.#graphs) graph.fireTimers(this.clock.now());
-    while (this.#pending.length > 0) {
-      const next = this.#pending.shift()!;
-      this.#deliver(next.topic, next.record);
-    }
+    this.#drainPending();
   }
 }
 
@@ -249,10 +255,11 @@ function encodeAs(format: FormatSpec, value: unknown, plan: Plan): Uint8Array {
 }
 
 /** A byte-ordered in-memory store for the driver's timers (latin1 strings compare like their bytes). */
-function memoryRangeStore(): RangeStore {
+function memoryRangeStore(): RangeStore & { get(key: Uint8Array): unknown } {
   const data = new Map<string, unknown>();
   const id = (key: Uint8Array): string => Buffer.from(key).toString('latin1');
   return {
+    get: (key) => data.get(id(key)),
     put: (key, value) => data.set(id(key), value),
     delete: (key) => data.delete(id(key)),
     range: (from, to) => {

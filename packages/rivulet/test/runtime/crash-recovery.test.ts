@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLog, type Log } from '../../src/index.ts';
+import { partitionForKey } from '../../src/model/index.ts';
 import { checkpointMismatch, encodeCheckpoint, readCheckpoints } from '../../src/runtime/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
+import { WINDOW_BOUND, WINDOW_SIZE } from './fixtures/crash-windows.ts';
 
 /**
  * Exactly-once across SIGKILL: a keyed aggregation (count, sum, min, max per key) and a stateless map run
@@ -228,16 +230,43 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
       let badSequences = 0;
       for (const list of updates.values()) if (list.some((s, i) => s.count !== i + 1)) badSequences++;
       const finalStats = new Map([...updates].map(([k, list]) => [k, list[list.length - 1]!]));
+      // Windows: each closed (key, window) emitted exactly once with the count of a plain loop. The
+      // watermark ends at the smaller of the partitions' largest seq, minus the bound.
+      const maxSeqOfPartition = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      for (const e of events) {
+        const p = partitionForKey(Buffer.from(e.k), 2);
+        maxSeqOfPartition[p] = Math.max(maxSeqOfPartition[p]!, e.seq);
+      }
+      const watermark = Math.min(...maxSeqOfPartition) - WINDOW_BOUND;
+      const expectedWindows = new Map<string, number>();
+      for (const e of events) {
+        const start = e.seq - (e.seq % WINDOW_SIZE);
+        if (start + WINDOW_SIZE <= watermark) {
+          const id = `${e.k}|${start}`;
+          expectedWindows.set(id, (expectedWindows.get(id) ?? 0) + 1);
+        }
+      }
+      const windowResults = new Map<string, number>();
+      let windowDuplicates = 0;
+      for (const r of await readTopic(reader, 'windows')) {
+        const w = r.value as { key: string; window: { start: number; end: number }; value: number };
+        const id = `${w.key}|${w.window.start}`;
+        if (windowResults.has(id)) windowDuplicates++;
+        windowResults.set(id, w.value);
+      }
       console.log(
         `[${label}] ${kills} kills${stateDir === undefined ? '' : `, LMDB stores deleted before ${stateDeletions} restarts`}${scenario.lyingCheckpointChance === undefined ? '' : `, ${lies} lying checkpoints forged, ${liesDetected} detected and skipped`} (${killsWithUncommittedOutput} left uncommitted output to roll back, ${committedByKilledRuns} checkpoints committed by killed runs): ${lost} lost, ${duplicated} duplicated, ` +
           `${badSequences} keys with a repeated or missing update, state ${JSON.stringify([...finalStats].sort()) === JSON.stringify([...reference].sort()) ? '=' : '!='} reference ` +
-          `(${RECORDS} records, ${reference.size} keys)`,
+          `(${RECORDS} records, ${reference.size} keys); windows: ${windowResults.size} emitted, ${windowDuplicates} duplicated, ` +
+          `${JSON.stringify([...windowResults].sort()) === JSON.stringify([...expectedWindows].sort()) ? '=' : '!='} reference (${expectedWindows.size})`,
       );
       assert.equal(lost, 0);
       assert.equal(duplicated, 0);
       assert.equal(mapped.length, RECORDS);
       assert.equal(badSequences, 0);
       assert.deepEqual(new Map([...finalStats].sort()), new Map([...reference].sort()));
+      assert.equal(windowDuplicates, 0, 'a window result was emitted twice');
+      assert.deepEqual(new Map([...windowResults].sort()), new Map([...expectedWindows].sort()));
       if (scenario.lmdb !== undefined) assert.ok(stateDeletions > 0, 'no state directory was deleted');
       if (scenario.lyingCheckpointChance !== undefined) {
         assert.ok(lies > 0, 'no checkpoint was forged');

@@ -15,6 +15,10 @@ export class BranchOperator extends Operator {
     super(label);
   }
 
+  protected override emitWatermark(watermark: number, idle: boolean): void {
+    for (const output of this.outputs) output?.onWatermark(watermark, idle, this);
+  }
+
   process(batch: StreamRecord[]): void {
     const routed: StreamRecord[][] = this.predicates.map(() => []);
     routed.push([]);

@@ -37,6 +37,28 @@ export abstract class Operator {
 
   abstract process(batch: StreamRecord[]): void;
 
+  /**
+   * A watermark from `from` (a parent operator; undefined from the task's input): no record with a
+   * timestamp below `watermark` is expected any more. `idle` says the input had no records for a while
+   * and must not hold back a combination with other inputs. Passed on by default; MergeOperator combines
+   * its inputs by min; windows close on it. Watermarks arrive between batches, never inside one.
+   */
+  onWatermark(watermark: number, idle: boolean, _from?: Operator): void {
+    this.emitWatermark(watermark, idle);
+  }
+
+  protected emitWatermark(watermark: number, idle: boolean): void {
+    for (const child of this.children) child.onWatermark(watermark, idle, this);
+  }
+
+  /** Event-time state the checkpoint keeps for this operator in its task (undefined: none). */
+  timeState(): unknown {
+    return undefined;
+  }
+
+  /** Restores what `timeState` returned at the checkpoint the task starts from. */
+  restoreTimeState(_state: unknown): void {}
+
   protected emit(batch: StreamRecord[]): void {
     const children = this.children;
     const last = children.length - 1;
@@ -75,5 +97,44 @@ export abstract class Operator {
 export class PassThroughOperator extends Operator {
   process(batch: StreamRecord[]): void {
     this.emit(batch);
+  }
+}
+
+/**
+ * Interleaves its inputs (merge). Its watermark is the smallest of its inputs' that are not idle (an
+ * input not heard from yet counts as no watermark at all), idle only when every input is.
+ */
+export class MergeOperator extends Operator {
+  readonly #inputs = new Map<Operator | undefined, { watermark: number; idle: boolean }>();
+  readonly #inputCount: number;
+  #last = Number.NEGATIVE_INFINITY;
+  #lastIdle = false;
+
+  constructor(label: string, inputCount: number) {
+    super(label);
+    this.#inputCount = inputCount;
+  }
+
+  process(batch: StreamRecord[]): void {
+    this.emit(batch);
+  }
+
+  override onWatermark(watermark: number, idle: boolean, from?: Operator): void {
+    this.#inputs.set(from, { watermark, idle });
+    let combined = Number.POSITIVE_INFINITY;
+    let allIdle = this.#inputs.size === this.#inputCount;
+    for (const input of this.#inputs.values()) {
+      if (!input.idle) {
+        allIdle = false;
+        combined = Math.min(combined, input.watermark);
+      }
+    }
+    if (this.#inputs.size < this.#inputCount) combined = Number.NEGATIVE_INFINITY;
+    if (allIdle) combined = Math.max(...[...this.#inputs.values()].map((i) => i.watermark));
+    if (combined > this.#last || allIdle !== this.#lastIdle) {
+      this.#last = Math.max(this.#last, combined);
+      this.#lastIdle = allIdle;
+      this.emitWatermark(this.#last, allIdle);
+    }
   }
 }

@@ -9,14 +9,23 @@ import { Operator } from './operator.ts';
  * is a tombstone. An unencodable value surfaces as the serde's error naming this operator.
  */
 export class SinkOperator extends Operator {
+  /**
+   * `watermarkSource`, for a repartition topic: the writing task's partition, under which its watermarks
+   * are written to the topic (user topics get no watermarks).
+   */
   constructor(
     label: string,
     private readonly keySerde: Serde<unknown>,
     private readonly valueSerde: Serde<unknown>,
     private readonly writer: OutputWriter,
+    private readonly watermarkSource?: number,
   ) {
     super(label);
     this.boundary = 'produce';
+  }
+
+  override onWatermark(watermark: number, idle: boolean): void {
+    if (this.watermarkSource !== undefined) this.writer.watermark?.(watermark, idle, this.watermarkSource);
   }
 
   process(batch: StreamRecord[]): void {

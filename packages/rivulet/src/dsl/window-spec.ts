@@ -1,0 +1,12 @@
+import { type Duration, parseDuration } from '../model/index.ts';
+import type { WindowSpec } from '../plan/index.ts';
+
+/** Fixed, non-overlapping event-time windows `[n * size, (n + 1) * size)`. */
+export function tumbling(size: Duration): WindowSpec {
+  return Object.freeze({ kind: 'tumbling', sizeMs: parseDuration(size) });
+}
+
+/** Windows of `size` starting every `advance` (a record is in size / advance of them). */
+export function hopping(size: Duration, advance: Duration): WindowSpec {
+  return Object.freeze({ kind: 'hopping', sizeMs: parseDuration(size), advanceMs: parseDuration(advance) });
+}

@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { boundedOutOfOrder, hopping, json, pipeline, topic, tumbling } from '../dsl/index.ts';
+import type { WindowSpec } from '../plan/index.ts';
+import { TestDriver } from './test-driver.ts';
+
+/**
+ * Event-time windows through the test driver (one record per step), against a plain-loop reference
+ * written from the rules: the watermark is the largest event time seen minus the bound; a record goes to
+ * every window [start, start + size) containing it whose end + lateness is still above the watermark
+ * before it; a record with no such window is late; a window closes (final result) once the watermark
+ * reaches end + lateness. A last record far in the future closes every window.
+ */
+interface Event {
+  id: number;
+  k: string;
+  v: number;
+  ts: number;
+}
+
+const FLUSH_TS = 1_000_000;
+
+function windowStarts(spec: WindowSpec, ts: number): number[] {
+  const advance = spec.kind === 'tumbling' ? spec.sizeMs : spec.advanceMs;
+  const starts: number[] = [];
+  // Every multiple of `advance` in (ts - size, ts].
+  for (let s = Math.ceil((ts - spec.sizeMs + 1) / advance) * advance; s <= ts; s += advance) starts.push(s);
+  return starts;
+}
+
+interface Result {
+  key: string;
+  start: number;
+  end: number;
+  ids: number[];
+  sum: number;
+}
+
+function reference(
+  events: Event[],
+  spec: WindowSpec,
+  bound: number,
+  lateness: number,
+  emit: 'final' | 'updates',
+): { results: Result[]; late: number[] } {
+  let watermark = Number.NEGATIVE_INFINITY;
+  const open = new Map<string, Result>();
+  const results: Result[] = [];
+  const late: number[] = [];
+  for (const e of events) {
+    let placed = 0;
+    for (const start of windowStarts(spec, e.ts)) {
+      const end = start + spec.sizeMs;
+      if (end + lateness <= watermark) continue;
+      placed++;
+      const id = `${e.k}|${start}`;
+      const r = open.get(id) ?? { key: e.k, start, end, ids: [], sum: 0 };
+      r.ids = [...r.ids, e.id];
+      r.sum += e.v;
+      open.set(id, r);
+      if (emit === 'updates') results.push({ ...r });
+    }
+    if (placed === 0) late.push(e.id);
+    watermark = Math.max(watermark, e.ts - bound);
+    for (const [id, r] of [...open].sort((a, b) => a[1].end - b[1].end)) {
+      if (r.end + lateness <= watermark) {
+        open.delete(id);
+        if (emit === 'final') results.push(r);
+      }
+    }
+  }
+  return { results, late };
+}
+
+function windowPipeline(spec: WindowSpec, bound: number, lateness: number, emit: 'final' | 'updates') {
+  const p = pipeline('windows');
+  const windowed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+    .keyBy((e) => e.k)
+    .window(spec, { emit, allowedLateness: lateness })
+    .aggregate(
+      'per-window',
+      () => ({ ids: [] as number[], sum: 0 }),
+      (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
+    );
+  windowed.to('results', topic('results', json()));
+  windowed.late.to('late', topic('late-events', json<Event>()));
+  return p;
+}
+
+function run(events: Event[], spec: WindowSpec, bound: number, lateness: number, emit: 'final' | 'updates') {
+  const driver = new TestDriver(windowPipeline(spec, bound, lateness, emit));
+  for (const e of events) driver.pipeInput('events', e);
+  const results = driver.readOutput('results').map((r) => {
+    const w = r.value as {
+      key: string;
+      window: { start: number; end: number };
+      value: { ids: number[]; sum: number };
+    };
+    assert.equal(r.key, w.key, 'results are keyed by the record key');
+    assert.equal(r.timestamp, w.window.end - 1, 'a result carries its window last millisecond');
+    return { key: w.key, start: w.window.start, end: w.window.end, ids: w.value.ids, sum: w.value.sum };
+  });
+  const late = driver.readOutput('late-events').map((r) => (r.value as Event).id);
+  return { results, late };
+}
+
+const specArb: fc.Arbitrary<WindowSpec> = fc.oneof(
+  fc.integer({ min: 1, max: 40 }).map((size) => tumbling(size)),
+  fc
+    .tuple(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 40 }))
+    .map(([size, advance]) => hopping(size, Math.min(size, advance))),
+);
+
+/** Events whose timestamps wander up and down; `within` keeps each at most `bound` behind the newest. */
+function eventsArb(bound: number, within: boolean): fc.Arbitrary<Event[]> {
+  return fc
+    .array(
+      fc.record({
+        k: fc.constantFrom('a', 'b', 'c'),
+        v: fc.integer({ min: -5, max: 20 }),
+        step: fc.integer({ min: -60, max: 25 }),
+      }),
+      { maxLength: 50 },
+    )
+    .map((drafts) => {
+      let max = 100;
+      let ts = 100;
+      return drafts.map((d, id) => {
+        ts = Math.max(0, ts + d.step);
+        if (within) ts = Math.max(ts, max - bound);
+        max = Math.max(max, ts);
+        return { id, k: d.k, v: d.v, ts };
+      });
+    });
+}
+
+const flush = (events: Event[]): Event[] => [...events, { id: -1, k: 'flush', v: 0, ts: FLUSH_TS }];
+const sorted = (results: Result[]) =>
+  [...results]
+    .filter((r) => r.key !== 'flush')
+    .map((r) => JSON.stringify([r.key, r.start, r.end, r.ids, r.sum]))
+    .sort();
+
+test('within the out-of-orderness bound, final window results equal a batch recomputation and nothing is late', () => {
+  fc.assert(
+    fc.property(
+      specArb,
+      fc.integer({ min: 0, max: 30 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc
+        .integer({ min: 0, max: 30 })
+        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      (spec, _unused, lateness, { bound, events }) => {
+        const out = run(flush(events), spec, bound, lateness, 'final');
+        assert.deepEqual(out.late, []);
+        // Batch recomputation: every (key, window) over all records, no watermark involved.
+        const batch = new Map<string, Result>();
+        for (const e of events)
+          for (const start of windowStarts(spec, e.ts)) {
+            const id = `${e.k}|${start}`;
+            const r = batch.get(id) ?? { key: e.k, start, end: start + spec.sizeMs, ids: [], sum: 0 };
+            r.ids.push(e.id);
+            r.sum += e.v;
+            batch.set(id, r);
+          }
+        assert.deepEqual(sorted(out.results), sorted([...batch.values()]));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('beyond the bound: every record is in its open windows or in late, exactly once, as the rules say (final and updates)', () => {
+  fc.assert(
+    fc.property(
+      specArb,
+      fc.integer({ min: 0, max: 20 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc.constantFrom('final' as const, 'updates' as const),
+      fc
+        .integer({ min: 0, max: 20 })
+        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      (spec, _unused, lateness, emit, { bound, events }) => {
+        const input = flush(events);
+        const out = run(input, spec, bound, lateness, emit);
+        const expected = reference(input, spec, bound, lateness, emit);
+        assert.deepEqual(out.late, expected.late);
+        if (emit === 'final') assert.deepEqual(sorted(out.results), sorted(expected.results));
+        else
+          assert.deepEqual(
+            out.results.filter((r) => r.key !== 'flush').map((r) => JSON.stringify(r)),
+            expected.results.filter((r) => r.key !== 'flush').map((r) => JSON.stringify(r)),
+          );
+        // Conservation: each record is late, or counted in at least one window result, never both.
+        const counted = new Set(out.results.flatMap((r) => r.ids));
+        for (const e of events) assert.notEqual(counted.has(e.id), out.late.includes(e.id), `record ${e.id}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('count, sum, min, max and avg per tumbling window; windows need event time upstream', () => {
+  const p = pipeline('stats');
+  const keyed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k);
+  const w = () => keyed.window(tumbling(10));
+  w().count('c').to('count', topic('c', json()));
+  w()
+    .sum('s', (e) => e.v)
+    .to('sum', topic('s', json()));
+  w()
+    .min('mn', (e) => e.v)
+    .to('min', topic('mn', json()));
+  w()
+    .max('mx', (e) => e.v)
+    .to('max', topic('mx', json()));
+  w()
+    .avg('av', (e) => e.v)
+    .to('avg', topic('av', json()));
+  const driver = new TestDriver(p);
+  const values = [4, 9, 2, 7];
+  for (const [i, v] of values.entries()) driver.pipeInput('events', { id: i, k: 'a', v, ts: 10 + i });
+  driver.pipeInput('events', { id: 9, k: 'a', v: 0, ts: 25 });
+  const first = (t: string) => (driver.readOutput(t)[0]?.value as { value: number; window: unknown }) ?? {};
+  assert.deepEqual(first('c'), { key: 'a', window: { start: 10, end: 20 }, value: 4 });
+  assert.equal(first('s').value, 22);
+  assert.equal(first('mn').value, 2);
+  assert.equal(first('mx').value, 9);
+  assert.equal(first('av').value, 5.5);
+
+  const missing = pipeline('no-time');
+  missing
+    .from('events', topic('events', json<Event>()))
+    .keyBy((e) => e.k)
+    .window(tumbling('1m'))
+    .count('c')
+    .to('out', topic('out', json()));
+  assert.throws(
+    () => new TestDriver(missing),
+    (e: unknown) => e instanceof Error && /event time/.test(e.message),
+  );
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createEngine, type RunOptions } from '../../src/index.ts';
+import { idleWindowsPipeline } from './fixtures/idle-windows-pipeline.ts';
+
+/**
+ * Watermarks across a repartition on the engine: the window's watermark is the smallest of the input
+ * partitions' (each writing task sends its own through the repartition topic), so a partition without
+ * records holds every window open, until its idle timeout lets the others' watermarks through. In the
+ * calling thread and in worker threads.
+ */
+const fixture = join(import.meta.dirname, 'fixtures', 'idle-windows-pipeline.ts');
+
+async function runUntil(
+  idleTimeoutMs: number | undefined,
+  options: RunOptions,
+  settleMs: number,
+): Promise<Array<{ key: string; window: { start: number; end: number }; value: number }>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-idle-'));
+  const engine = await createEngine({ dataDir, maintenanceInterval: false });
+  try {
+    await engine.log.createTopic('readings', { partitions: 2 });
+    // Both devices hash to partition 0 of 2; partition 1 stays empty.
+    const producer = engine.log.createProducer();
+    await producer.send(
+      'readings',
+      [5, 30, 120, 250, 260, 410].map((ts) => ({
+        partition: 0,
+        value: JSON.stringify({ device: 'd1', ts }),
+      })),
+    );
+    const run = await engine.run(idleWindowsPipeline(idleTimeoutMs), { commitIntervalMs: 20, ...options });
+    const deadline = Date.now() + settleMs;
+    const consumer = engine.log.createConsumer({
+      topics: ['device-counts'],
+      from: 'earliest',
+      maxWaitMs: 20,
+    });
+    const out: Array<{ key: string; window: { start: number; end: number }; value: number }> = [];
+    while (Date.now() < deadline && out.length < 3) {
+      for (const batch of await consumer.poll())
+        for (const r of batch.records) out.push(JSON.parse(r.valueString()!));
+      if (run.status().state === 'failed') throw run.status().error;
+    }
+    consumer.close();
+    await run.stop();
+    return out;
+  } finally {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+for (const mode of [
+  { name: 'in-thread', options: {} as RunOptions },
+  { name: 'worker threads', options: { parallelism: 2, module: fixture } as RunOptions },
+]) {
+  test(`an idle partition holds windows open until its idle timeout (${mode.name})`, async () => {
+    const env = process.env.IDLE_TIMEOUT_MS;
+    process.env.IDLE_TIMEOUT_MS = '150';
+    try {
+      // Watermark from partition 0 alone would be 410: windows ending at 100, 200 and 300 are closed.
+      const expected = [
+        { key: 'd1', window: { start: 0, end: 100 }, value: 2 },
+        { key: 'd1', window: { start: 100, end: 200 }, value: 1 },
+        { key: 'd1', window: { start: 200, end: 300 }, value: 2 },
+      ];
+      assert.deepEqual(await runUntil(150, mode.options, 15_000), expected);
+    } finally {
+      if (env === undefined) delete process.env.IDLE_TIMEOUT_MS;
+      else process.env.IDLE_TIMEOUT_MS = env;
+    }
+    if (mode.name === 'in-thread') {
+      // Without an idle timeout the empty partition has no watermark: nothing closes.
+      assert.deepEqual(await runUntil(undefined, mode.options, 1_000), []);
+    }
+  });
+}
