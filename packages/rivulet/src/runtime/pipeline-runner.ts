@@ -58,6 +58,8 @@ export interface RunStatus {
   workers: number;
   /** Records dropped or dead-lettered by the error policies, per boundary. */
   errors: Record<string, { skipped: number; deadLettered: number }>;
+  /** Records that came after all their windows closed, per windowed aggregation (since this run started). */
+  late: Record<string, number>;
   lastCheckpointSequence: number;
   error?: EngineError;
 }
@@ -127,7 +129,16 @@ export class PipelineRunner {
     const start = await runner.#prepare();
     // The first checkpoint is the start itself: nothing has been processed, stores restored to it.
     await runner.#writeCheckpoint(
-      [{ inputs: start.inputs, stores: start.stores, time: [...start.time], recordsIn: 0, errors: [] }],
+      [
+        {
+          inputs: start.inputs,
+          stores: start.stores,
+          time: [...start.time],
+          recordsIn: 0,
+          errors: [],
+          late: [],
+        },
+      ],
       runner.#endOffsets(),
     );
     await runner.#startExecutors(start);
@@ -138,8 +149,10 @@ export class PipelineRunner {
   status(): RunStatus {
     const errors = new Map<Boundary, { skipped: number; deadLettered: number }>();
     let recordsIn = 0;
+    const late: Record<string, number> = {};
     for (const cut of this.#cuts) {
       recordsIn += cut.recordsIn;
+      for (const [label, n] of cut.late) late[label] = (late[label] ?? 0) + n;
       for (const [boundary, count] of cut.errors) {
         const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
         sum.skipped += count.skipped;
@@ -155,6 +168,7 @@ export class PipelineRunner {
       checkpoints: this.#checkpoints,
       workers: this.#workers,
       errors: Object.fromEntries(errors),
+      late,
       lastCheckpointSequence: this.#sequence,
       ...(this.#error === undefined ? {} : { error: this.#error }),
     };

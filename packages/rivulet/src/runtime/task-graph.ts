@@ -50,6 +50,8 @@ export interface TaskGraph {
   /** Event-time state of the operators that have some, by node id (for the checkpoint). */
   timeState(): Record<string, unknown>;
   restoreTimeState(state: Record<string, unknown>): void;
+  /** Late records so far, per windowed aggregation (by its label). */
+  lateRecords(): Array<[string, number]>;
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -165,6 +167,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       }
       return state;
     },
+    lateRecords: () =>
+      [...operators.values()]
+        .filter((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator)
+        .map((o) => [o.label, o.lateRecords]),
     restoreTimeState: (state) => {
       // Downstream first, so a watermark an upstream operator re-sends meets restored state.
       for (const [id, operator] of [...operators].reverse())

@@ -46,6 +46,8 @@ export interface TaskCut {
   time: Array<[string, TaskTimeState]>;
   recordsIn: number;
   errors: Array<[Boundary, { skipped: number; deadLettered: number }]>;
+  /** Late records per windowed aggregation (label), summed over the set's tasks. */
+  late: Array<[string, number]>;
 }
 
 export interface TaskSetConfig {
@@ -250,6 +252,11 @@ export class TaskSet {
       time,
       recordsIn: this.#recordsIn,
       errors: [...this.#errors.counts].map(([b, c]) => [b, { ...c }]),
+      late: [
+        ...this.#tasks
+          .flatMap((t) => t.graph.lateRecords())
+          .reduce((sum, [label, n]) => sum.set(label, (sum.get(label) ?? 0) + n), new Map<string, number>()),
+      ],
     };
   }
 
@@ -281,6 +288,8 @@ export class TaskSet {
 
   async #fetchAll(): Promise<number> {
     let processed = 0;
+    /** Watermark control records among them (not counted as records in). */
+    let controls = 0;
     const fetchBytes = this.#config.fetchBytes;
     for (const task of this.#tasks) {
       for (const cursor of task.cursors) {
@@ -310,6 +319,7 @@ export class TaskSet {
             const mark = readWatermark(r.headers, r.value);
             if (mark !== undefined) {
               if (cursor.watermark.update(mark.source, mark.watermark, mark.idle)) watermarkMoved = true;
+              controls++;
               continue;
             }
           }
@@ -358,7 +368,7 @@ export class TaskSet {
         processed += records.length;
       }
     }
-    this.#recordsIn += processed;
+    this.#recordsIn += processed - controls;
     return processed;
   }
 

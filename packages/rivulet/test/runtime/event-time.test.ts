@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createEngine, type RunOptions } from '../../src/index.ts';
+import {
+  boundedOutOfOrder,
+  createEngine,
+  json,
+  pipeline,
+  type RunOptions,
+  topic,
+  tumbling,
+} from '../../src/index.ts';
 import { idleWindowsPipeline } from './fixtures/idle-windows-pipeline.ts';
 
 /**
@@ -79,3 +87,58 @@ for (const mode of [
     }
   });
 }
+
+test('a late record goes to the late output exactly once and is counted in status().late', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-late-'));
+  const engine = await createEngine({ dataDir, maintenanceInterval: false });
+  try {
+    await engine.log.createTopic('clicks');
+    const p = pipeline('late');
+    const counts = p
+      .from('clicks', topic('clicks', json<{ page: string; ts: number }>()))
+      .eventTime((c) => c.ts, boundedOutOfOrder(10))
+      .keyBy((c) => c.page)
+      .window(tumbling(100), { allowedLateness: 20 })
+      .count('per-page');
+    counts.to('out', topic('page-counts', json()));
+    counts.late.to('late-out', topic('late-clicks', json()));
+    // Watermark after 240 is 230 >= 100 + 100 + 20: [100, 200) is closed when ts 150 arrives. (Watermarks
+    // move between batches, so 150 is sent once the first three are through.)
+    const producer = engine.log.createProducer();
+    const send = (list: number[]) =>
+      producer.send(
+        'clicks',
+        list.map((ts) => ({ value: JSON.stringify({ page: 'home', ts }) })),
+      );
+    await send([120, 180, 240]);
+    const run = await engine.run(p, { commitIntervalMs: 20 });
+    const drained = async () => {
+      while (run.status().lag > 0 || run.status().recordsIn === 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await drained();
+    await send([150, 235]);
+    while (run.status().recordsIn < 5 + 5 || run.status().lag > 0) {
+      // 5 inputs plus their 5 repartition records (watermark control records do not count)
+      if (run.status().state === 'failed') throw run.status().error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await run.stop();
+    assert.deepEqual(run.status().late, { "windowAggregate 'per-page'": 1 });
+    const read = async (t: string) => {
+      const consumer = engine.log.createConsumer({ topics: [t], from: 'earliest', maxWaitMs: 20 });
+      const values = (await consumer.poll()).flatMap((b) =>
+        b.records.map((r) => JSON.parse(r.valueString()!)),
+      );
+      consumer.close();
+      return values;
+    };
+    assert.deepEqual(await read('late-clicks'), [{ page: 'home', ts: 150 }]);
+    assert.deepEqual(await read('page-counts'), [
+      { key: 'home', window: { start: 100, end: 200 }, value: 2 },
+    ]);
+  } finally {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -36,6 +36,8 @@ export interface WindowedValue {
  */
 export class WindowAggregateOperator extends Operator {
   readonly late: Operator[] = [];
+  /** Records found late so far (whether or not anything reads the late output). */
+  lateRecords = 0;
   #watermark = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -98,7 +100,11 @@ export class WindowAggregateOperator extends Operator {
       if (open === 0) late.push(record);
     }
     if (out.length > 0) this.emit(out);
-    if (late.length > 0) for (const operator of this.late) operator.process(late);
+    if (late.length > 0) {
+      this.lateRecords += late.length;
+      const last = this.late.length - 1;
+      for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+    }
   }
 
   #result(origin: StreamRecord, key: unknown, start: number, end: number, acc: unknown): StreamRecord {
