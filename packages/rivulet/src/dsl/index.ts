@@ -13,5 +13,5 @@ export {
   topic,
 } from './topic-spec.ts';
 export { boundedOutOfOrder, type WatermarkStrategy } from './watermark-strategy.ts';
-export { hopping, tumbling } from './window-spec.ts';
+export { hopping, session, tumbling } from './window-spec.ts';
 export { type Windowed, WindowedResult, WindowedStream, type WindowOptions } from './windowed-stream.ts';

@@ -10,3 +10,8 @@ export function tumbling(size: Duration): WindowSpec {
 export function hopping(size: Duration, advance: Duration): WindowSpec {
   return Object.freeze({ kind: 'hopping', sizeMs: parseDuration(size), advanceMs: parseDuration(advance) });
 }
+
+/** Per key, runs of records less than `gap` apart: `[first, last + gap)`; sessions merge as records arrive. */
+export function session(gap: Duration): WindowSpec {
+  return Object.freeze({ kind: 'session', gapMs: parseDuration(gap) });
+}

@@ -52,7 +52,7 @@ export class WindowedStream<K, T> {
   #aggregate<V>(
     name: string,
     op: WindowAggregateOp,
-    fns: { init?: unknown; add?: unknown },
+    fns: { init?: unknown; add?: unknown; merge?: unknown },
   ): WindowedResult<K, V, T> {
     const builder = this.node.builder;
     const id = builder.add({
@@ -67,6 +67,7 @@ export class WindowedStream<K, T> {
       store: { name, keyFormat: windowStoreKey, valueFormat: structuredValue },
       ...(fns.init === undefined ? {} : { init: builder.fn(fns.init as UserFunction) }),
       ...(fns.add === undefined ? {} : { add: builder.fn(fns.add as UserFunction) }),
+      ...(fns.merge === undefined ? {} : { merge: builder.fn(fns.merge as UserFunction) }),
     });
     const late = builder.add({ kind: 'windowLate', inputs: [id] });
     const keyFormat = this.node.keyFormat;
@@ -98,12 +99,16 @@ export class WindowedStream<K, T> {
     return this.#aggregate(name, 'avg', { add: fn });
   }
 
-  /** Folds the values of each key and window into an accumulator that starts as `init()`. */
+  /**
+   * Folds the values of each key and window into an accumulator that starts as `init()`. `merge`
+   * combines two accumulators; session windows need it (they merge when a record bridges two sessions).
+   */
   aggregate<A>(
     name: string,
     init: () => A,
     add: (accumulator: A, value: T, key: K) => A,
+    merge?: (a: A, b: A, key: K) => A,
   ): WindowedResult<K, A, T> {
-    return this.#aggregate(name, 'aggregate', { init, add });
+    return this.#aggregate(name, 'aggregate', { init, add, ...(merge === undefined ? {} : { merge }) });
   }
 }

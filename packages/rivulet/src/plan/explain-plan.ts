@@ -26,7 +26,11 @@ function describe(node: PlanNode): string {
     case 'windowAggregate': {
       const w = node.window;
       const shape =
-        w.kind === 'tumbling' ? `tumbling ${w.sizeMs} ms` : `hopping ${w.sizeMs} ms every ${w.advanceMs} ms`;
+        w.kind === 'tumbling'
+          ? `tumbling ${w.sizeMs} ms`
+          : w.kind === 'hopping'
+            ? `hopping ${w.sizeMs} ms every ${w.advanceMs} ms`
+            : `session, gap ${w.gapMs} ms`;
       return `windowAggregate '${node.name}' (${node.op}, ${shape}, emit ${node.emit}, lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     }
     case 'windowLate':

@@ -133,7 +133,9 @@ export interface EventTimeNode extends NodeBase<'eventTime'> {
 /** Which event-time windows a record belongs to: `[start, start + size)` windows every `advance`. */
 export type WindowSpec =
   | { readonly kind: 'tumbling'; readonly sizeMs: number }
-  | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number };
+  | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number }
+  /** Runs of records of a key less than `gapMs` apart: `[first, last + gap)`, merged as records arrive. */
+  | { readonly kind: 'session'; readonly gapMs: number };
 
 export type WindowAggregateOp = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'aggregate';
 
@@ -149,6 +151,8 @@ export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
   readonly op: WindowAggregateOp;
   readonly init?: FunctionRef;
   readonly add?: FunctionRef;
+  /** `aggregate` only: combines two accumulators (needed by session windows, which merge). */
+  readonly merge?: FunctionRef;
   readonly emit: 'final' | 'updates';
   readonly allowedLatenessMs: number;
   readonly store: StoreSpec;

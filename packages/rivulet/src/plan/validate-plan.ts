@@ -14,7 +14,7 @@ function functionRefs(node: PlanNode): string[] {
     case 'eventTime':
       return [node.fn];
     case 'windowAggregate':
-      return [node.init, node.add].filter((f): f is string => f !== undefined);
+      return [node.init, node.add, node.merge].filter((f): f is string => f !== undefined);
     case 'process':
       return node.onTimer === undefined ? [node.fn] : [node.fn, node.onTimer];
     case 'branch':
@@ -127,7 +127,16 @@ export function validatePlan(plan: Plan): PlanIssue[] {
     }
     if (node.kind === 'windowAggregate') {
       const w = node.window;
-      if (!(w.sizeMs > 0) || !Number.isSafeInteger(w.sizeMs))
+      if (w.kind === 'session') {
+        if (!(w.gapMs > 0) || !Number.isSafeInteger(w.gapMs))
+          add('INVALID_ARGUMENT', node, `session gap must be a whole number of ms > 0, got ${w.gapMs}`);
+        if (node.op === 'aggregate' && node.merge === undefined)
+          add(
+            'INVALID_ARGUMENT',
+            node,
+            'session windows merge: aggregate(name, init, add, merge) needs a merge function',
+          );
+      } else if (!(w.sizeMs > 0) || !Number.isSafeInteger(w.sizeMs))
         add('INVALID_ARGUMENT', node, `window size must be a whole number of ms > 0, got ${w.sizeMs}`);
       if (
         w.kind === 'hopping' &&

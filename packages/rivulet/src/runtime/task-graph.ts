@@ -21,7 +21,9 @@ import { MapOperator } from './operators/map-operator.ts';
 import { MergeOperator, type Operator, PassThroughOperator } from './operators/operator.ts';
 import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
+import { SessionWindowOperator } from './operators/session-window-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
+import { WindowAccumulator } from './operators/window-accumulator.ts';
 import { WindowAggregateOperator, type WindowStateStore } from './operators/window-aggregate-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
 import type { TimerStore } from './timer-store.ts';
@@ -99,7 +101,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
-      else if (parent instanceof WindowAggregateOperator && node.kind === 'windowLate')
+      else if (
+        (parent instanceof WindowAggregateOperator || parent instanceof SessionWindowOperator) &&
+        node.kind === 'windowLate'
+      )
         parent.late.push(operator);
       else parent.children.push(operator);
     }
@@ -169,7 +174,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     },
     lateRecords: () =>
       [...operators.values()]
-        .filter((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator)
+        .filter(
+          (o): o is WindowAggregateOperator | SessionWindowOperator =>
+            o instanceof WindowAggregateOperator || o instanceof SessionWindowOperator,
+        )
         .map((o) => [o.label, o.lateRecords]),
     restoreTimeState: (state) => {
       // Downstream first, so a watermark an upstream operator re-sends meets restored state.
@@ -205,17 +213,19 @@ function createOperator(
         node.idleTimeoutMs,
         env.clock,
       );
-    case 'windowAggregate':
-      return new WindowAggregateOperator(
-        label,
-        node.window,
+    case 'windowAggregate': {
+      const accumulator = new WindowAccumulator(
         node.op,
         node.init === undefined ? undefined : (fn(node.init) as never),
         node.add === undefined ? undefined : (fn(node.add) as never),
-        node.emit,
-        node.allowedLatenessMs,
-        env.windowStore(storeSpec(node.store.name)),
+        node.merge === undefined ? undefined : (fn(node.merge) as never),
       );
+      const store = env.windowStore(storeSpec(node.store.name));
+      const w = node.window;
+      return w.kind === 'session'
+        ? new SessionWindowOperator(label, w.gapMs, accumulator, node.emit, node.allowedLatenessMs, store)
+        : new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store);
+    }
     case 'map':
       return new MapOperator(label, fn(node.fn) as never);
     case 'filter':

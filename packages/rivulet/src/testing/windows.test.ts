@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundedOutOfOrder, hopping, json, pipeline, topic, tumbling } from '../dsl/index.ts';
+import { boundedOutOfOrder, hopping, json, pipeline, session, topic, tumbling } from '../dsl/index.ts';
 import type { WindowSpec } from '../plan/index.ts';
 import { TestDriver } from './test-driver.ts';
 
@@ -21,7 +21,9 @@ interface Event {
 
 const FLUSH_TS = 1_000_000;
 
-function windowStarts(spec: WindowSpec, ts: number): number[] {
+type FixedWindow = Extract<WindowSpec, { kind: 'tumbling' | 'hopping' }>;
+
+function windowStarts(spec: FixedWindow, ts: number): number[] {
   const advance = spec.kind === 'tumbling' ? spec.sizeMs : spec.advanceMs;
   const starts: number[] = [];
   // Every multiple of `advance` in (ts - size, ts].
@@ -39,7 +41,7 @@ interface Result {
 
 function reference(
   events: Event[],
-  spec: WindowSpec,
+  spec: FixedWindow,
   bound: number,
   lateness: number,
   emit: 'final' | 'updates',
@@ -107,11 +109,11 @@ function run(events: Event[], spec: WindowSpec, bound: number, lateness: number,
   return { results, late };
 }
 
-const specArb: fc.Arbitrary<WindowSpec> = fc.oneof(
-  fc.integer({ min: 1, max: 40 }).map((size) => tumbling(size)),
+const specArb: fc.Arbitrary<FixedWindow> = fc.oneof(
+  fc.integer({ min: 1, max: 40 }).map((size) => tumbling(size) as FixedWindow),
   fc
     .tuple(fc.integer({ min: 2, max: 40 }), fc.integer({ min: 1, max: 40 }))
-    .map(([size, advance]) => hopping(size, Math.min(size, advance))),
+    .map(([size, advance]) => hopping(size, Math.min(size, advance)) as FixedWindow),
 );
 
 /** Events whose timestamps wander up and down; `within` keeps each at most `bound` behind the newest. */
@@ -244,5 +246,164 @@ test('count, sum, min, max and avg per tumbling window; windows need event time 
   assert.throws(
     () => new TestDriver(missing),
     (e: unknown) => e instanceof Error && /event time/.test(e.message),
+  );
+});
+
+/** Session windows by the rules: merge overlapping [t, t + gap) per key; late if the merged session is closed. */
+function sessionReference(
+  events: Event[],
+  gap: number,
+  bound: number,
+  lateness: number,
+  emit: 'final' | 'updates',
+): { results: Result[]; late: number[] } {
+  let watermark = Number.NEGATIVE_INFINITY;
+  const open = new Map<string, Result[]>();
+  const results: Result[] = [];
+  const late: number[] = [];
+  for (const e of events) {
+    const sessions = open.get(e.k) ?? [];
+    const merged = sessions.filter((s) => s.start < e.ts + gap && e.ts < s.end);
+    const start = Math.min(e.ts, ...merged.map((s) => s.start));
+    const end = Math.max(e.ts + gap, ...merged.map((s) => s.end));
+    if (end + lateness <= watermark) late.push(e.id);
+    else {
+      const ordered = [...merged].sort((a, b) => a.start - b.start);
+      const session: Result = {
+        key: e.k,
+        start,
+        end,
+        ids: [...ordered.flatMap((s) => s.ids), e.id],
+        sum: ordered.reduce((n, s) => n + s.sum, 0) + e.v,
+      };
+      open.set(e.k, [...sessions.filter((s) => !merged.includes(s)), session]);
+      if (emit === 'updates') results.push({ ...session });
+    }
+    watermark = Math.max(watermark, e.ts - bound);
+    for (const [k, list] of open) {
+      for (const s of [...list].sort((a, b) => a.end - b.end))
+        if (s.end + lateness <= watermark && emit === 'final') results.push(s);
+      open.set(
+        k,
+        list.filter((s) => s.end + lateness > watermark),
+      );
+    }
+  }
+  return { results, late };
+}
+
+function runSessions(
+  events: Event[],
+  gap: number,
+  bound: number,
+  lateness: number,
+  emit: 'final' | 'updates',
+) {
+  const p = pipeline('sessions');
+  const windowed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+    .keyBy((e) => e.k)
+    .window(session(gap), { emit, allowedLateness: lateness })
+    .aggregate(
+      'per-session',
+      () => ({ ids: [] as number[], sum: 0 }),
+      (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
+      (a, b) => ({ ids: [...a.ids, ...b.ids], sum: a.sum + b.sum }),
+    );
+  windowed.to('results', topic('results', json()));
+  windowed.late.to('late', topic('late-events', json<Event>()));
+  const driver = new TestDriver(p);
+  for (const e of events) driver.pipeInput('events', e);
+  return {
+    results: driver.readOutput('results').map((r) => {
+      const w = r.value as {
+        key: string;
+        window: { start: number; end: number };
+        value: { ids: number[]; sum: number };
+      };
+      return { key: w.key, start: w.window.start, end: w.window.end, ids: w.value.ids, sum: w.value.sum };
+    }),
+    late: driver.readOutput('late-events').map((r) => (r.value as Event).id),
+  };
+}
+
+test('session windows within the bound equal a batch recomputation (runs of records less than gap apart)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc
+        .integer({ min: 0, max: 30 })
+        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      (gap, lateness, { bound, events }) => {
+        const out = runSessions(flush(events), gap, bound, lateness, 'final');
+        assert.deepEqual(out.late, []);
+        const batch: Result[] = [];
+        for (const k of new Set(events.map((e) => e.k))) {
+          const mine = events.filter((e) => e.k === k).sort((a, b) => a.ts - b.ts || a.id - b.id);
+          let current: Result | undefined;
+          for (const e of mine) {
+            if (current !== undefined && e.ts < current.end) {
+              current.end = Math.max(current.end, e.ts + gap);
+              current.ids.push(e.id);
+              current.sum += e.v;
+            } else {
+              if (current !== undefined) batch.push(current);
+              current = { key: k, start: e.ts, end: e.ts + gap, ids: [e.id], sum: e.v };
+            }
+          }
+          if (current !== undefined) batch.push(current);
+        }
+        // Ids within a session are compared as sets (merging order differs from time order).
+        const norm = (list: Result[]) =>
+          sorted(list.map((r) => ({ ...r, ids: [...r.ids].sort((a, b) => a - b) })));
+        assert.deepEqual(norm(out.results), norm(batch));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('session windows beyond the bound follow the rules: merges, lateness and conservation (final and updates)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc.constantFrom('final' as const, 'updates' as const),
+      fc
+        .integer({ min: 0, max: 20 })
+        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      (gap, lateness, emit, { bound, events }) => {
+        const input = flush(events);
+        const out = runSessions(input, gap, bound, lateness, emit);
+        const expected = sessionReference(input, gap, bound, lateness, emit);
+        assert.deepEqual(out.late, expected.late);
+        const strip = (list: Result[]) => list.filter((r) => r.key !== 'flush').map((r) => JSON.stringify(r));
+        if (emit === 'final') assert.deepEqual(sorted(out.results), sorted(expected.results));
+        else assert.deepEqual(strip(out.results), strip(expected.results));
+        const counted = new Set(out.results.flatMap((r) => r.ids));
+        for (const e of events) assert.notEqual(counted.has(e.id), out.late.includes(e.id), `record ${e.id}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('session windows need a merge function for aggregate', () => {
+  const p = pipeline('no-merge');
+  p.from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k)
+    .window(session(10))
+    .aggregate(
+      's',
+      () => 0,
+      (n) => n + 1,
+    )
+    .to('out', topic('out', json()));
+  assert.throws(
+    () => new TestDriver(p),
+    (e: unknown) => e instanceof Error && /merge function/.test(e.message),
   );
 });

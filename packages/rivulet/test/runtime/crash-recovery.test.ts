@@ -9,7 +9,7 @@ import { partitionForKey } from '../../src/model/index.ts';
 import { checkpointMismatch, encodeCheckpoint, readCheckpoints } from '../../src/runtime/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
-import { WINDOW_BOUND, WINDOW_SIZE } from './fixtures/crash-windows.ts';
+import { SESSION_GAP, WINDOW_BOUND, WINDOW_SIZE } from './fixtures/crash-windows.ts';
 
 /**
  * Exactly-once across SIGKILL: a keyed aggregation (count, sum, min, max per key) and a stateless map run
@@ -246,6 +246,31 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
           expectedWindows.set(id, (expectedWindows.get(id) ?? 0) + 1);
         }
       }
+      // Sessions: per key, runs of seqs less than SESSION_GAP apart, [first, last + gap), closed ones only.
+      const expectedSessions = new Map<string, number>();
+      const seqsOfKey = new Map<string, number[]>();
+      for (const e of events) seqsOfKey.set(e.k, [...(seqsOfKey.get(e.k) ?? []), e.seq]);
+      for (const [k, seqs] of seqsOfKey) {
+        let first = seqs[0]!;
+        let count = 0;
+        for (let i = 0; i < seqs.length; i++) {
+          count++;
+          const next = seqs[i + 1];
+          if (next === undefined || next - seqs[i]! >= SESSION_GAP) {
+            if (seqs[i]! + SESSION_GAP <= watermark) expectedSessions.set(`${k}|${first}`, count);
+            if (next !== undefined) first = next;
+            count = 0;
+          }
+        }
+      }
+      const sessionResults = new Map<string, number>();
+      let sessionDuplicates = 0;
+      for (const r of await readTopic(reader, 'sessions')) {
+        const w = r.value as { key: string; window: { start: number; end: number }; value: number };
+        const id = `${w.key}|${w.window.start}`;
+        if (sessionResults.has(id)) sessionDuplicates++;
+        sessionResults.set(id, w.value);
+      }
       const windowResults = new Map<string, number>();
       let windowDuplicates = 0;
       for (const r of await readTopic(reader, 'windows')) {
@@ -258,7 +283,9 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
         `[${label}] ${kills} kills${stateDir === undefined ? '' : `, LMDB stores deleted before ${stateDeletions} restarts`}${scenario.lyingCheckpointChance === undefined ? '' : `, ${lies} lying checkpoints forged, ${liesDetected} detected and skipped`} (${killsWithUncommittedOutput} left uncommitted output to roll back, ${committedByKilledRuns} checkpoints committed by killed runs): ${lost} lost, ${duplicated} duplicated, ` +
           `${badSequences} keys with a repeated or missing update, state ${JSON.stringify([...finalStats].sort()) === JSON.stringify([...reference].sort()) ? '=' : '!='} reference ` +
           `(${RECORDS} records, ${reference.size} keys); windows: ${windowResults.size} emitted, ${windowDuplicates} duplicated, ` +
-          `${JSON.stringify([...windowResults].sort()) === JSON.stringify([...expectedWindows].sort()) ? '=' : '!='} reference (${expectedWindows.size})`,
+          `${JSON.stringify([...windowResults].sort()) === JSON.stringify([...expectedWindows].sort()) ? '=' : '!='} reference (${expectedWindows.size}); ` +
+          `sessions: ${sessionResults.size} emitted, ${sessionDuplicates} duplicated, ` +
+          `${JSON.stringify([...sessionResults].sort()) === JSON.stringify([...expectedSessions].sort()) ? '=' : '!='} reference (${expectedSessions.size})`,
       );
       assert.equal(lost, 0);
       assert.equal(duplicated, 0);
@@ -267,6 +294,8 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
       assert.deepEqual(new Map([...finalStats].sort()), new Map([...reference].sort()));
       assert.equal(windowDuplicates, 0, 'a window result was emitted twice');
       assert.deepEqual(new Map([...windowResults].sort()), new Map([...expectedWindows].sort()));
+      assert.equal(sessionDuplicates, 0, 'a session result was emitted twice');
+      assert.deepEqual(new Map([...sessionResults].sort()), new Map([...expectedSessions].sort()));
       if (scenario.lmdb !== undefined) assert.ok(stateDeletions > 0, 'no state directory was deleted');
       if (scenario.lyingCheckpointChance !== undefined) {
         assert.ok(lies > 0, 'no checkpoint was forged');

@@ -1,9 +1,8 @@
-import type { WindowAggregateOp, WindowSpec } from '../../plan/index.ts';
+import type { WindowSpec } from '../../plan/index.ts';
 import { StreamRecord } from '../stream-record.ts';
 import type { RangeStore } from '../timer-store.ts';
 import { Operator } from './operator.ts';
-
-type Fn = (...args: unknown[]) => unknown;
+import type { WindowAccumulator } from './window-accumulator.ts';
 
 /** A range store that can also read one entry: the window state of one task. */
 export interface WindowStateStore extends RangeStore {
@@ -42,10 +41,8 @@ export class WindowAggregateOperator extends Operator {
 
   constructor(
     label: string,
-    private readonly window: WindowSpec,
-    private readonly op: WindowAggregateOp,
-    private readonly init: Fn | undefined,
-    private readonly add: Fn | undefined,
+    private readonly window: Extract<WindowSpec, { kind: 'tumbling' | 'hopping' }>,
+    private readonly accumulator: WindowAccumulator,
     private readonly emitMode: 'final' | 'updates',
     private readonly allowedLatenessMs: number,
     private readonly store: WindowStateStore,
@@ -89,7 +86,7 @@ export class WindowAggregateOperator extends Operator {
           open++;
           const id = WindowAggregateOperator.stateKey(end, record.key);
           const previous = this.store.get(id) as WindowState | undefined;
-          const acc = this.#fold(previous?.a, record.value, record.key);
+          const acc = this.accumulator.fold(previous?.a, record.value, record.key);
           this.store.put(id, { k: record.key, a: acc });
           if (this.emitMode === 'updates') out.push(this.#result(record, record.key, start, end, acc));
         }
@@ -108,7 +105,7 @@ export class WindowAggregateOperator extends Operator {
   }
 
   #result(origin: StreamRecord, key: unknown, start: number, end: number, acc: unknown): StreamRecord {
-    const value: WindowedValue = { key, window: { start, end }, value: this.#value(acc) };
+    const value: WindowedValue = { key, window: { start, end }, value: this.accumulator.value(acc) };
     return new StreamRecord(key, value, end - 1, origin.headers, origin.offset, origin.origin);
   }
 
@@ -135,48 +132,15 @@ export class WindowAggregateOperator extends Operator {
       this.store.delete(entry.key);
       if (this.emitMode === 'final') {
         const start = end - this.window.sizeMs;
-        const value: WindowedValue = { key: state.k, window: { start, end }, value: this.#value(state.a) };
+        const value: WindowedValue = {
+          key: state.k,
+          window: { start, end },
+          value: this.accumulator.value(state.a),
+        };
         out.push(new StreamRecord(state.k, value, end - 1, undefined));
       }
     }
     if (out.length > 0) this.emit(out);
-  }
-
-  #fold(previous: unknown, value: unknown, key: unknown): unknown {
-    switch (this.op) {
-      case 'count':
-        return ((previous as number | undefined) ?? 0) + 1;
-      case 'sum':
-        return ((previous as number | undefined) ?? 0) + this.#number(value);
-      case 'min': {
-        const v = this.#number(value);
-        return previous === undefined ? v : Math.min(previous as number, v);
-      }
-      case 'max': {
-        const v = this.#number(value);
-        return previous === undefined ? v : Math.max(previous as number, v);
-      }
-      case 'avg': {
-        const v = this.#number(value);
-        const [sum, count] = (previous as [number, number] | undefined) ?? [0, 0];
-        return [sum + v, count + 1];
-      }
-      case 'aggregate':
-        return this.add!(previous === undefined ? this.init!() : previous, value, key);
-    }
-  }
-
-  #value(acc: unknown): unknown {
-    if (this.op !== 'avg') return acc;
-    const [sum, count] = acc as [number, number];
-    return sum / count;
-  }
-
-  #number(value: unknown): number {
-    const n = this.add!(value);
-    if (typeof n !== 'number' || Number.isNaN(n))
-      throw new TypeError(`the ${this.op} extractor returned ${String(n)}, not a number`);
-    return n;
   }
 
   override timeState(): unknown {

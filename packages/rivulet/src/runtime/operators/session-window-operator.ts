@@ -1,0 +1,160 @@
+import { StreamRecord } from '../stream-record.ts';
+import { Operator } from './operator.ts';
+import type { WindowAccumulator } from './window-accumulator.ts';
+import type { WindowedValue, WindowStateStore } from './window-aggregate-operator.ts';
+
+/** An open session of one key: [start, end) and its accumulator. */
+type Session = [start: number, end: number, acc: unknown];
+
+interface KeySessions {
+  k: unknown;
+  s: Session[];
+}
+
+const KEY_PREFIX = 0x4b; // 'K' + key JSON -> the key's open sessions
+const END_PREFIX = 0x45; // 'E' + end (8 bytes) + start (8 bytes) + key JSON -> 1, to close by end
+
+function keyId(key: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(key) ?? 'null');
+  const id = Buffer.allocUnsafe(1 + json.length);
+  id[0] = KEY_PREFIX;
+  json.copy(id, 1);
+  return id;
+}
+
+function endId(end: number, start: number, key: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(key) ?? 'null');
+  const id = Buffer.allocUnsafe(17 + json.length);
+  id[0] = END_PREFIX;
+  id.writeBigUInt64BE(BigInt(end), 1);
+  id.writeBigInt64BE(BigInt(start), 9);
+  json.copy(id, 17);
+  return id;
+}
+
+/**
+ * Session windows per key: a record at t opens `[t, t + gap)`, which merges with every open session of
+ * its key it overlaps (their accumulators merged in start order, then the record folded in), so a
+ * session is a run of records less than `gap` apart, `[first, last + gap)`. A session closes when the
+ * watermark reaches `end + allowedLatenessMs`; a record whose merged session would already be closed is
+ * late (to the `late` operators). State: per key its open sessions, plus one index entry per session
+ * keyed by its end, so closing is a range scan in end order. `emit` as for other windows; under
+ * 'updates' a merge shows as a result for the merged session (the merged-away ones are not retracted).
+ */
+export class SessionWindowOperator extends Operator {
+  readonly late: Operator[] = [];
+  lateRecords = 0;
+  #watermark = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    label: string,
+    private readonly gapMs: number,
+    private readonly accumulator: WindowAccumulator,
+    private readonly emitMode: 'final' | 'updates',
+    private readonly allowedLatenessMs: number,
+    private readonly store: WindowStateStore,
+  ) {
+    super(label);
+  }
+
+  process(batch: StreamRecord[]): void {
+    const out: StreamRecord[] = [];
+    const late: StreamRecord[] = [];
+    for (const record of batch) {
+      try {
+        const result = this.#add(record);
+        if (result === undefined) late.push(record);
+        else if (this.emitMode === 'updates') out.push(result);
+      } catch (error) {
+        this.reject(error, record);
+      }
+    }
+    if (out.length > 0) this.emit(out);
+    if (late.length > 0) {
+      this.lateRecords += late.length;
+      const last = this.late.length - 1;
+      for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+    }
+  }
+
+  /** Folds the record into its session; returns the session's result, or undefined when it is late. */
+  #add(record: StreamRecord): StreamRecord | undefined {
+    const t = record.timestamp;
+    const key = record.key;
+    const id = keyId(key);
+    const state = (this.store.get(id) as KeySessions | undefined) ?? { k: key, s: [] };
+    let start = t;
+    let end = t + this.gapMs;
+    const keep: Session[] = [];
+    const merged: Session[] = [];
+    for (const session of state.s) {
+      if (session[0] < t + this.gapMs && t < session[1]) {
+        merged.push(session);
+        start = Math.min(start, session[0]);
+        end = Math.max(end, session[1]);
+      } else keep.push(session);
+    }
+    if (end + this.allowedLatenessMs <= this.#watermark) return undefined;
+    let acc: unknown;
+    for (const session of merged)
+      acc = acc === undefined ? session[2] : this.accumulator.merge(acc, session[2], key);
+    acc = this.accumulator.fold(acc, record.value, key);
+    for (const session of merged) this.store.delete(endId(session[1], session[0], key));
+    keep.push([start, end, acc]);
+    keep.sort((a, b) => a[0] - b[0]);
+    this.store.put(id, { k: key, s: keep });
+    this.store.put(endId(end, start, key), 1);
+    const value: WindowedValue = { key, window: { start, end }, value: this.accumulator.value(acc) };
+    return new StreamRecord(key, value, end - 1, record.headers, record.offset, record.origin);
+  }
+
+  override onWatermark(watermark: number, idle: boolean): void {
+    if (watermark > this.#watermark) {
+      this.#watermark = watermark;
+      this.#closeSessions();
+    }
+    this.emitWatermark(this.#watermark, idle);
+    for (const operator of this.late) operator.onWatermark(this.#watermark, idle, this);
+  }
+
+  #closeSessions(): void {
+    const bound = this.#watermark - this.allowedLatenessMs; // sessions with end <= bound are closed
+    if (!(bound >= 0)) return;
+    const from = Buffer.from([END_PREFIX]);
+    const to = Buffer.alloc(9);
+    to[0] = END_PREFIX;
+    to.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1)), 1);
+    const out: StreamRecord[] = [];
+    for (const entry of this.store.range(from, to)) {
+      const bytes = Buffer.from(entry.key);
+      const end = Number(bytes.readBigUInt64BE(1));
+      const start = Number(bytes.readBigInt64BE(9));
+      const key = JSON.parse(bytes.toString('utf8', 17)) as unknown;
+      this.store.delete(entry.key);
+      const id = keyId(key);
+      const state = this.store.get(id) as KeySessions | undefined;
+      const session = state?.s.find((s) => s[0] === start && s[1] === end);
+      if (state === undefined || session === undefined) continue;
+      const rest = state.s.filter((s) => s !== session);
+      if (rest.length === 0) this.store.delete(id);
+      else this.store.put(id, { k: state.k, s: rest });
+      if (this.emitMode === 'final') {
+        const value: WindowedValue = {
+          key: state.k,
+          window: { start, end },
+          value: this.accumulator.value(session[2]),
+        };
+        out.push(new StreamRecord(state.k, value, end - 1, undefined));
+      }
+    }
+    if (out.length > 0) this.emit(out);
+  }
+
+  override timeState(): unknown {
+    return Number.isFinite(this.#watermark) ? this.#watermark : null;
+  }
+
+  override restoreTimeState(state: unknown): void {
+    if (typeof state === 'number' && state > this.#watermark) this.#watermark = state;
+  }
+}
