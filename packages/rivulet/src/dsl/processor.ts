@@ -9,13 +9,20 @@ export interface ProcessorContext<K> {
   readonly timestamp: number;
   /** Processing time now, from the engine's clock. */
   readonly now: number;
-  /** Processing-time timers of the current key, durable like state; `onTimer` runs once each is due. */
+  /** Timers of the current key, durable like state; `onTimer` runs once each is due. */
   readonly timers: {
     /** Calls `onTimer` for this key once processing time reaches `at` (ms since the epoch). */
     processingTime(at: number): void;
-    /** Cancels this key's timer at `at`, if set. */
-    cancel(at: number): void;
+    /**
+     * Calls `onTimer` for this key once the watermark reaches `at` (event time; needs `eventTime(...)`
+     * upstream). Due timers run before the watermark goes downstream, in time order.
+     */
+    eventTime(at: number): void;
+    /** Cancels this key's timer at `at` in `domain` (default processing time), if set. */
+    cancel(at: number, domain?: 'processing' | 'event'): void;
   };
+  /** In `onTimer`: whether a processing-time or an event-time timer fired (undefined in `process`). */
+  readonly timeDomain: 'processing' | 'event' | undefined;
   /** The named store (declared in `process(name, processor, { stores })`), scoped to the current key. */
   state<V>(store: string): KeyedState<V>;
 }

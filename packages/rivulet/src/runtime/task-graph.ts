@@ -34,8 +34,8 @@ export interface TaskEnvironment {
   writer(topic: string): OutputWriter;
   /** Without a router every failure is thrown (`fail`). */
   errors?: ErrorRouter;
-  /** A processor's timer store (over a byte-keyed, range-capable store). */
-  timers(spec: TopologyStore): TimerStore;
+  /** A processor's timer store in one time domain (over a byte-keyed, range-capable store). */
+  timers(spec: TopologyStore, domain: 'processing' | 'event'): TimerStore;
   /** A windowed aggregation's state (a byte-keyed, range-capable store). */
   windowStore(spec: TopologyStore): WindowStateStore;
   /** The task's partition (names the task's watermarks in repartition topics). */
@@ -79,7 +79,8 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   const inSub = new Set(sub.nodeIds);
   const stores = new Map(sub.stores.map((s) => [s.name, s]));
   const operators = new Map<number, Operator>();
-  const timerStore = (name: string): TimerStore => env.timers(stores.get(name)!);
+  const timerStore = (name: string, domain: 'processing' | 'event'): TimerStore =>
+    env.timers(stores.get(name)!, domain);
   for (const id of sub.nodeIds)
     operators.set(
       id,
@@ -193,7 +194,7 @@ function createOperator(
   fn: (ref: string) => Fn,
   store: (name: string) => OperatorStore,
   env: TaskEnvironment,
-  timers: (name: string) => TimerStore,
+  timers: (name: string, domain: 'processing' | 'event') => TimerStore,
   storeSpec: (name: string) => TopologyStore,
 ): Operator {
   const label = nodeLabel(node);
@@ -252,7 +253,8 @@ function createOperator(
         fn(node.fn) as never,
         node.onTimer === undefined ? undefined : (fn(node.onTimer) as never),
         new Map(node.stores.map((s) => [s.name, store(s.name)])),
-        timers(node.timerStore.name),
+        timers(node.timerStore.name, 'processing'),
+        timers(node.timerStore.name, 'event'),
         env.clock,
       );
     case 'sink':

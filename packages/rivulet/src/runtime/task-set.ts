@@ -155,7 +155,7 @@ export class TaskSet {
       store: (spec) => storeBySpec.get(spec.name)!,
       writer: (topic) => this.#writer(topic),
       errors: this.#errors,
-      timers: (spec) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore),
+      timers: (spec, domain) => new TimerStore(storeBySpec.get(spec.name) as unknown as RangeStore, domain),
       windowStore: (spec) => storeBySpec.get(spec.name) as unknown as WindowStateStore,
       clock: () => clock.now(),
       partition,

@@ -9,36 +9,50 @@ export interface RangeStore {
 }
 
 /**
- * The pending processing-time timers of one processor in one task. Each timer is an entry keyed by
- * 8-byte big-endian time then the JSON of the record key, so a range scan lists due timers in time order;
- * the value is the key itself. Durable and restored like any store (it has a changelog).
+ * The pending timers of one processor in one task, in one time domain. Each timer is an entry keyed by
+ * the domain's prefix (none for processing time, 0xFF for event time, so the two never mix in a range
+ * scan: a processing-time key starts with the high byte of a time, always 0 here), 8-byte big-endian
+ * time, then the JSON of the record key, so a range scan lists due timers in time order; the value is
+ * the key itself. Durable and restored like any store (it has a changelog).
  */
 export class TimerStore {
-  constructor(private readonly store: RangeStore) {}
+  readonly #prefix: Buffer;
 
-  static id(at: number, key: unknown): Buffer {
+  constructor(
+    private readonly store: RangeStore,
+    domain: 'processing' | 'event' = 'processing',
+  ) {
+    this.#prefix = domain === 'processing' ? Buffer.alloc(0) : Buffer.from([0xff]);
+  }
+
+  #id(at: number, key: unknown): Buffer {
     const json = Buffer.from(JSON.stringify(key) ?? 'null');
-    const id = Buffer.allocUnsafe(8 + json.length);
-    id.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(at))), 0);
-    json.copy(id, 8);
+    const p = this.#prefix.length;
+    const id = Buffer.allocUnsafe(p + 8 + json.length);
+    this.#prefix.copy(id, 0);
+    id.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(at))), p);
+    json.copy(id, p + 8);
     return id;
   }
 
   set(at: number, key: unknown): void {
-    this.store.put(TimerStore.id(at, key), key);
+    this.store.put(this.#id(at, key), key);
   }
 
   cancel(at: number, key: unknown): void {
-    this.store.delete(TimerStore.id(at, key));
+    this.store.delete(this.#id(at, key));
   }
 
   /** Removes and returns the timers due at `now` or before, oldest first. */
   takeDue(now: number): Array<{ at: number; key: unknown }> {
-    const end = Buffer.alloc(8);
-    end.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now) + 1)), 0);
+    if (!(now >= 0)) return [];
+    const p = this.#prefix.length;
+    const end = Buffer.alloc(p + 8);
+    this.#prefix.copy(end, 0);
+    end.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(now) + 1)), p);
     const due = this.store
-      .range(undefined, end)
-      .map((e) => ({ id: e.key, at: Number(Buffer.from(e.key).readBigUInt64BE(0)), key: e.value }));
+      .range(p === 0 ? undefined : this.#prefix, end)
+      .map((e) => ({ id: e.key, at: Number(Buffer.from(e.key).readBigUInt64BE(p)), key: e.value }));
     for (const timer of due) this.store.delete(timer.id);
     return due.map(({ at, key }) => ({ at, key }));
   }

@@ -80,7 +80,7 @@ export class TestDriver {
             if (this.#internal.has(topic)) this.#pending.push({ topic, watermark, idle });
           },
         }),
-        timers: () => new TimerStore(memoryRangeStore()),
+        timers: (_spec, domain) => new TimerStore(memoryRangeStore(), domain),
         windowStore: () => memoryRangeStore(),
         clock: () => this.clock.now(),
         partition: 0,

@@ -407,3 +407,108 @@ test('session windows need a merge function for aggregate', () => {
     (e: unknown) => e instanceof Error && /merge function/.test(e.message),
   );
 });
+
+test('event-time timers in process(): an order unpaid by its deadline fires once, as a batch check says', () => {
+  const DEADLINE = 15;
+  interface Deal {
+    kind: 'order' | 'payment';
+    id: string;
+    ts: number;
+  }
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 10 }).chain((bound) =>
+        fc
+          .array(
+            fc.record({
+              kind: fc.constantFrom('order' as const, 'payment' as const),
+              id: fc.constantFrom('o1', 'o2', 'o3', 'o4'),
+              step: fc.integer({ min: -10, max: 8 }),
+            }),
+            { maxLength: 40 },
+          )
+          .map((drafts) => {
+            let max = 50;
+            let ts = 50;
+            const deals = drafts.map((d) => {
+              ts = Math.max(max - bound, ts + d.step);
+              max = Math.max(max, ts);
+              return { kind: d.kind, id: d.id, ts } as Deal;
+            });
+            return { bound, deals };
+          }),
+      ),
+      ({ bound, deals }) => {
+        const p = pipeline('unpaid');
+        p.from('deals', topic('deals', json<Deal>()))
+          .eventTime((d) => d.ts, boundedOutOfOrder(bound))
+          .keyBy((d) => d.id)
+          .process(
+            'deadline',
+            {
+              process(d, ctx) {
+                const open = ctx.state<number[]>('open');
+                const paid = ctx.state<number[]>('paid');
+                if (d.kind === 'order') {
+                  const due = d.ts + DEADLINE;
+                  // A payment may arrive before its order (out of order within the bound).
+                  if ((paid.get() ?? []).some((t) => t >= d.ts && t < due)) return undefined;
+                  open.set([...(open.get() ?? []), due]);
+                  ctx.timers.eventTime(due);
+                } else {
+                  paid.set([...(paid.get() ?? []), d.ts]);
+                  // It settles every open order of its id it falls in: [due - DEADLINE, due).
+                  const settled = (open.get() ?? []).filter((due) => d.ts >= due - DEADLINE && d.ts < due);
+                  for (const due of settled) ctx.timers.cancel(due, 'event');
+                  open.set((open.get() ?? []).filter((due) => !settled.includes(due)));
+                }
+                return undefined;
+              },
+              onTimer(at, ctx) {
+                assert.equal(ctx.timeDomain, 'event');
+                const open = ctx.state<number[]>('open');
+                const due = (open.get() ?? []).filter((t) => t === at);
+                open.set((open.get() ?? []).filter((t) => t !== at));
+                return due.length > 0 ? [{ id: ctx.key, due: at }] : undefined;
+              },
+            },
+            { stores: [{ name: 'open' }, { name: 'paid' }] },
+          )
+          .to('out', topic('unpaid', json()));
+        const driver = new TestDriver(p);
+        for (const d of deals) driver.pipeInput('deals', d);
+        driver.pipeInput('deals', { kind: 'payment', id: 'flush', ts: FLUSH_TS });
+        const got = driver.readOutput('unpaid').map((r) => JSON.stringify(r.value));
+        // Batch check: an order is unpaid when no payment of its id falls in [its time, its deadline).
+        const expected = new Set<string>();
+        for (const o of deals.filter((d) => d.kind === 'order')) {
+          const due = o.ts + DEADLINE;
+          const paid = deals.some((d) => d.kind === 'payment' && d.id === o.id && d.ts >= o.ts && d.ts < due);
+          if (!paid) expected.add(JSON.stringify({ id: o.id, due }));
+        }
+        assert.deepEqual(new Set(got), expected);
+        assert.equal(got.length, new Set(got).size, 'each deadline fires once');
+      },
+    ),
+    {
+      numRuns: 500,
+      // At the boundary: the watermark reaches 24 (one below the deadline 25) and a payment at 24 still
+      // counts; then 25 fires the other order's timer exactly at its deadline.
+      examples: [
+        [
+          {
+            bound: 0,
+            deals: [
+              { kind: 'order', id: 'o1', ts: 10 },
+              { kind: 'order', id: 'o2', ts: 10 },
+              { kind: 'payment', id: 'o3', ts: 24 },
+              { kind: 'payment', id: 'o1', ts: 24 },
+              { kind: 'payment', id: 'o3', ts: 25 },
+              { kind: 'payment', id: 'o2', ts: 25 },
+            ],
+          },
+        ],
+      ],
+    },
+  );
+});

@@ -10,14 +10,19 @@ type TimerFn = (timestamp: number, context: ProcessContext) => readonly unknown[
 class ProcessContext {
   key: unknown = undefined;
   timestamp = 0;
+  /** In `onTimer`: which kind of timer fired. */
+  timeDomain: 'processing' | 'event' | undefined = undefined;
   readonly timers = {
     processingTime: (at: number): void => this.timerStore.set(at, this.key),
-    cancel: (at: number): void => this.timerStore.cancel(at, this.key),
+    eventTime: (at: number): void => this.eventTimerStore.set(at, this.key),
+    cancel: (at: number, domain: 'processing' | 'event' = 'processing'): void =>
+      (domain === 'event' ? this.eventTimerStore : this.timerStore).cancel(at, this.key),
   };
 
   constructor(
     private readonly stores: ReadonlyMap<string, OperatorStore>,
     private readonly timerStore: TimerStore,
+    private readonly eventTimerStore: TimerStore,
     private readonly clock: () => number,
     private readonly label: string,
   ) {}
@@ -42,7 +47,8 @@ class ProcessContext {
 /**
  * Runs a user processor per record; the values it returns are emitted with the record's key and
  * timestamp. `fireTimers(now)` runs `onTimer` for every due processing-time timer (the task calls it
- * between batches), emitting with the timer's key at the timer's time.
+ * between batches), and a watermark runs it for every event-time timer at or below it, in time order,
+ * before the watermark goes on; results carry the timer's key and time.
  */
 export class ProcessOperator extends Operator {
   readonly #context: ProcessContext;
@@ -53,10 +59,11 @@ export class ProcessOperator extends Operator {
     private readonly onTimer: TimerFn | undefined,
     stores: ReadonlyMap<string, OperatorStore>,
     private readonly timerStore: TimerStore,
+    private readonly eventTimerStore: TimerStore,
     clock: () => number,
   ) {
     super(label);
-    this.#context = new ProcessContext(stores, timerStore, clock, label);
+    this.#context = new ProcessContext(stores, timerStore, eventTimerStore, clock, label);
   }
 
   process(batch: StreamRecord[]): void {
@@ -79,7 +86,15 @@ export class ProcessOperator extends Operator {
   }
 
   fireTimers(now: number): void {
-    const due = this.timerStore.takeDue(now);
+    this.#fire(this.timerStore.takeDue(now), 'processing');
+  }
+
+  override onWatermark(watermark: number, idle: boolean): void {
+    this.#fire(this.eventTimerStore.takeDue(watermark), 'event');
+    this.emitWatermark(watermark, idle);
+  }
+
+  #fire(due: Array<{ at: number; key: unknown }>, domain: 'processing' | 'event'): void {
     if (due.length === 0) return;
     const out: StreamRecord[] = [];
     const context = this.#context;
@@ -87,6 +102,7 @@ export class ProcessOperator extends Operator {
       if (this.onTimer === undefined) continue;
       context.key = key;
       context.timestamp = at;
+      context.timeDomain = domain;
       const timerRecord = new StreamRecord(key, null, at, undefined);
       let results: readonly unknown[] | undefined;
       try {
@@ -97,6 +113,7 @@ export class ProcessOperator extends Operator {
       }
       if (results !== undefined) for (const value of results) out.push(timerRecord.derive(value));
     }
+    context.timeDomain = undefined;
     this.emit(out);
   }
 }
