@@ -137,7 +137,16 @@ export type WindowSpec =
   /** Runs of records of a key less than `gapMs` apart: `[first, last + gap)`, merged as records arrive. */
   | { readonly kind: 'session'; readonly gapMs: number };
 
-export type WindowAggregateOp = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'aggregate';
+export type WindowAggregateOp =
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'avg'
+  | 'aggregate'
+  | 'countDistinct'
+  | 'approxCountDistinct'
+  | 'topN';
 
 /**
  * Keyed event-time windows: folds each record into the state of its key in each of its windows
@@ -153,6 +162,8 @@ export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
   readonly add?: FunctionRef;
   /** `aggregate` only: combines two accumulators (needed by session windows, which merge). */
   readonly merge?: FunctionRef;
+  /** `topN` only: how many values to keep. */
+  readonly n?: number;
   readonly emit: 'final' | 'updates';
   readonly allowedLatenessMs: number;
   readonly store: StoreSpec;

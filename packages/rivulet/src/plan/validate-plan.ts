@@ -147,6 +147,8 @@ export function validatePlan(plan: Plan): PlanIssue[] {
           node,
           `hopping advance must be a whole number of ms in (0, size], got ${w.advanceMs}`,
         );
+      if (node.op === 'topN' && (!Number.isSafeInteger(node.n) || (node.n ?? 0) < 1))
+        add('INVALID_ARGUMENT', node, `topN needs a whole number n >= 1, got ${node.n}`);
       if (!(node.allowedLatenessMs >= 0))
         add('INVALID_ARGUMENT', node, `allowed lateness must be >= 0 ms, got ${node.allowedLatenessMs}`);
       if (!hasEventTime(plan, node.inputs[0]))

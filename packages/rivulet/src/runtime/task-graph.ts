@@ -220,6 +220,7 @@ function createOperator(
         node.init === undefined ? undefined : (fn(node.init) as never),
         node.add === undefined ? undefined : (fn(node.add) as never),
         node.merge === undefined ? undefined : (fn(node.merge) as never),
+        node.n,
       );
       const store = env.windowStore(storeSpec(node.store.name));
       const w = node.window;

@@ -512,3 +512,69 @@ test('event-time timers in process(): an order unpaid by its deadline fires once
     },
   );
 });
+
+test('countDistinct (exact), topN and approximate countDistinct per window equal a batch computation', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 30 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc
+        .integer({ min: 0, max: 15 })
+        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      (size, n, { bound, events }) => {
+        const p = pipeline('distinct');
+        const keyed = p
+          .from('events', topic('events', json<Event>()))
+          .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+          .keyBy((e) => e.k);
+        keyed
+          .window(tumbling(size))
+          .countDistinct('distinct-v', (e) => e.v)
+          .to('d', topic('d', json()));
+        keyed
+          .window(tumbling(size))
+          .topN('top-v', n, (e) => e.v)
+          .to('t', topic('t', json()));
+        const driver = new TestDriver(p);
+        for (const e of flush(events)) driver.pipeInput('events', e);
+        const byWindow = new Map<string, Event[]>();
+        for (const e of events) {
+          const id = `${e.k}|${e.ts - (e.ts % size)}`;
+          byWindow.set(id, [...(byWindow.get(id) ?? []), e]);
+        }
+        const results = (t: string) =>
+          new Map(
+            driver
+              .readOutput(t)
+              .map((r) => r.value as { key: string; window: { start: number }; value: unknown })
+              .filter((w) => w.key !== 'flush')
+              .map((w) => [`${w.key}|${w.window.start}`, w.value]),
+          );
+        const distinct = results('d');
+        const top = results('t');
+        assert.equal(distinct.size, byWindow.size);
+        for (const [id, list] of byWindow) {
+          assert.equal(distinct.get(id), new Set(list.map((e) => e.v)).size, id);
+          // Largest v first; on equal v the earlier record first (stable).
+          const expected = [...list].sort((a, b) => b.v - a.v).slice(0, n);
+          assert.deepEqual(top.get(id), expected, id);
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  // Approximate: 20,000 distinct values in one window, within 3 standard errors (3 x 2.3%).
+  const p = pipeline('approx');
+  p.from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k)
+    .window(tumbling(1000))
+    .countDistinct('approx-v', (e) => e.v, { approximate: true })
+    .to('a', topic('a', json()));
+  const driver = new TestDriver(p);
+  for (let i = 0; i < 40_000; i++) driver.pipeInput('events', { id: i, k: 'a', v: i % 20_000, ts: 10 });
+  driver.pipeInput('events', { id: -1, k: 'a', v: 0, ts: 5000 });
+  const [result] = driver.readOutput('a');
+  const estimate = (result!.value as { value: number }).value;
+  assert.ok(Math.abs(estimate - 20_000) / 20_000 < 0.07, `estimate ${estimate} for 20000 distinct values`);
+});

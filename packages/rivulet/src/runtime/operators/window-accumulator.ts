@@ -1,11 +1,14 @@
 import type { WindowAggregateOp } from '../../plan/index.ts';
+import { emptySketch, sketchAdd, sketchEstimate, sketchMerge } from './hyper-log-log.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
 /**
  * The arithmetic of a windowed aggregation: folding a record into an accumulator, merging two
  * accumulators (session windows merge when a record bridges them) and the value a result shows. avg
- * keeps [sum, count]. `aggregate` merges only with the user's `merge` function.
+ * keeps [sum, count]; countDistinct an object whose keys are the values' JSON (exact); approxCountDistinct
+ * a HyperLogLog sketch; topN the `n` values with the largest `add(value)`, largest first (earlier first
+ * on ties). `aggregate` merges only with the user's `merge` function.
  */
 export class WindowAccumulator {
   constructor(
@@ -13,6 +16,7 @@ export class WindowAccumulator {
     private readonly init: Fn | undefined,
     private readonly add: Fn | undefined,
     private readonly mergeFn: Fn | undefined,
+    private readonly n = 0,
   ) {}
 
   fold(previous: unknown, value: unknown, key: unknown): unknown {
@@ -36,7 +40,26 @@ export class WindowAccumulator {
       }
       case 'aggregate':
         return this.add!(previous === undefined ? this.init!() : previous, value, key);
+      case 'countDistinct': {
+        const seen = (previous as Record<string, 1> | undefined) ?? {};
+        seen[JSON.stringify(this.add!(value)) ?? 'null'] = 1;
+        return seen;
+      }
+      case 'approxCountDistinct': {
+        const sketch = previous === undefined ? emptySketch() : (previous as Uint8Array);
+        sketchAdd(sketch, this.add!(value));
+        return sketch;
+      }
+      case 'topN':
+        return this.#top([...((previous as unknown[] | undefined) ?? []), value]);
     }
+  }
+
+  /** The n values with the largest score, largest first; a stable sort keeps earlier values first on ties. */
+  #top(values: unknown[]): unknown[] {
+    const scored = values.map((v) => ({ v, s: this.#number(v) }));
+    scored.sort((a, b) => b.s - a.s);
+    return scored.slice(0, this.n).map((x) => x.v);
   }
 
   merge(a: unknown, b: unknown, key: unknown): unknown {
@@ -55,13 +78,28 @@ export class WindowAccumulator {
       }
       case 'aggregate':
         return this.mergeFn!(a, b, key);
+      case 'countDistinct':
+        return { ...(a as Record<string, 1>), ...(b as Record<string, 1>) };
+      case 'approxCountDistinct':
+        return sketchMerge(a as Uint8Array, b as Uint8Array);
+      case 'topN':
+        return this.#top([...(a as unknown[]), ...(b as unknown[])]);
     }
   }
 
   value(acc: unknown): unknown {
-    if (this.op !== 'avg') return acc;
-    const [sum, count] = acc as [number, number];
-    return sum / count;
+    switch (this.op) {
+      case 'avg': {
+        const [sum, count] = acc as [number, number];
+        return sum / count;
+      }
+      case 'countDistinct':
+        return Object.keys(acc as Record<string, 1>).length;
+      case 'approxCountDistinct':
+        return sketchEstimate(acc as Uint8Array);
+      default:
+        return acc;
+    }
   }
 
   #number(value: unknown): number {
