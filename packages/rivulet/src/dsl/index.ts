@@ -5,6 +5,7 @@ export type { KeyedState, Processor, ProcessorContext, StoreDefinition } from '.
 export type { Key, RecordContext } from './record-context.ts';
 export { Stream } from './stream.ts';
 export { Table } from './table.ts';
+export type { Crossing, Silence } from './time-processors.ts';
 export {
   type SinkSpec,
   type SourceSpec,

@@ -1,8 +1,16 @@
+import { type Duration, parseDuration } from '../model/index.ts';
 import type { AggregateOp, FormatSpec, StoreSpec, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
 import type { Processor, StoreDefinition } from './processor.ts';
 import { durationMs, Stream } from './stream.ts';
 import { Table } from './table.ts';
+import {
+  type Crossing,
+  crossesProcessor,
+  dedupeProcessor,
+  type Silence,
+  silenceProcessor,
+} from './time-processors.ts';
 import { WindowedStream, type WindowOptions } from './windowed-stream.ts';
 
 const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
@@ -74,6 +82,44 @@ export class KeyedStream<K, T> {
    */
   window(spec: WindowSpec, options: WindowOptions = {}): WindowedStream<K, T> {
     return new WindowedStream<K, T>(this.node, spec, options);
+  }
+
+  /**
+   * Drops a record when its key kept one less than `within` of event time before (or after) it; the
+   * memory of a key ends when the watermark passes `within` after its kept record. Needs event time.
+   */
+  dedupe(name: string, within: Duration): Stream<T, K> {
+    const store = `${name}-first`;
+    return this.process(name, dedupeProcessor<K, T>(parseDuration(within), store), {
+      stores: [{ name: store }],
+    });
+  }
+
+  /**
+   * Emits `{ key, direction, value, threshold }` when `valueOf(value)` of a key reaches `threshold`
+   * (`up`, from below) or falls under it again (`down`): once per crossing, not per record. A key starts
+   * below.
+   */
+  crosses(name: string, threshold: number, valueOf: (value: T) => number): Stream<Crossing<K>, K> {
+    const store = `${name}-side`;
+    return this.process(name, crossesProcessor<K, T>(threshold, valueOf, store), {
+      stores: [{ name: store }],
+    });
+  }
+
+  /**
+   * Emits `{ key, lastSeen, silentSince }` once a key had no record for `gap` after its latest one, by
+   * event time (default: fired by the watermark) or by processing time (`{ time: 'processing' }`).
+   */
+  silence(
+    name: string,
+    gap: Duration,
+    options: { time?: 'event' | 'processing' } = {},
+  ): Stream<Silence<K>, K> {
+    const store = `${name}-last`;
+    return this.process(name, silenceProcessor<K, T>(parseDuration(gap), options.time ?? 'event', store), {
+      stores: [{ name: store }],
+    });
   }
 
   /** Low-level processing with per-key stores (declared in `options.stores`). */
