@@ -96,13 +96,13 @@ export class KeyedStream<K, T> {
   }
 
   /**
-   * Emits `{ key, direction, value, threshold }` when `valueOf(value)` of a key reaches `threshold`
+   * Emits `{ key, direction, value, threshold }` when `measure(value)` of a key reaches `threshold`
    * (`up`, from below) or falls under it again (`down`): once per crossing, not per record. A key starts
    * below.
    */
-  crosses(name: string, threshold: number, valueOf: (value: T) => number): Stream<Crossing<K>, K> {
+  crosses(name: string, threshold: number, measure: (value: T) => number): Stream<Crossing<K>, K> {
     const store = `${name}-side`;
-    return this.process(name, crossesProcessor<K, T>(threshold, valueOf, store), {
+    return this.process(name, crossesProcessor<K, T>(threshold, measure, store), {
       stores: [{ name: store }],
     });
   }

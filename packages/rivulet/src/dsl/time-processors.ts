@@ -33,15 +33,15 @@ export interface Crossing<K> {
   threshold: number;
 }
 
-/** Emits a Crossing when `valueOf(value)` moves to the other side of `threshold` than the key's previous value. */
+/** Emits a Crossing when `measure(value)` moves to the other side of `threshold` than the key's previous value. */
 export function crossesProcessor<K, T>(
   threshold: number,
-  valueOf: (value: T) => number,
+  measure: (value: T) => number,
   store: string,
 ): Processor<K, T, Crossing<K>> {
   return {
     process(value, ctx) {
-      const v = valueOf(value);
+      const v = measure(value);
       if (typeof v !== 'number' || Number.isNaN(v))
         throw new TypeError(`the crosses extractor returned ${String(v)}, not a number`);
       const state = ctx.state<boolean>(store);

@@ -10,6 +10,7 @@ import {
 import type { ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import type { OperatorStore } from './operator-store.ts';
+import { Accumulator } from './operators/accumulator.ts';
 import { AggregateOperator } from './operators/aggregate-operator.ts';
 import { BranchOperator } from './operators/branch-operator.ts';
 import { EventTimeOperator } from './operators/event-time-operator.ts';
@@ -23,8 +24,8 @@ import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
 import { SessionWindowOperator } from './operators/session-window-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
-import { WindowAccumulator } from './operators/window-accumulator.ts';
-import { WindowAggregateOperator, type WindowStateStore } from './operators/window-aggregate-operator.ts';
+import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
+import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
 import type { TimerStore } from './timer-store.ts';
 
@@ -102,11 +103,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
-      else if (
-        (parent instanceof WindowAggregateOperator || parent instanceof SessionWindowOperator) &&
-        node.kind === 'windowLate'
-      )
-        parent.late.push(operator);
+      else if (parent instanceof WindowOperator && node.kind === 'windowLate') parent.late.push(operator);
       else parent.children.push(operator);
     }
   }
@@ -175,10 +172,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     },
     lateRecords: () =>
       [...operators.values()]
-        .filter(
-          (o): o is WindowAggregateOperator | SessionWindowOperator =>
-            o instanceof WindowAggregateOperator || o instanceof SessionWindowOperator,
-        )
+        .filter((o): o is WindowOperator => o instanceof WindowOperator)
         .map((o) => [o.label, o.lateRecords]),
     restoreTimeState: (state) => {
       // Downstream first, so a watermark an upstream operator re-sends meets restored state.
@@ -215,7 +209,7 @@ function createOperator(
         env.clock,
       );
     case 'windowAggregate': {
-      const accumulator = new WindowAccumulator(
+      const accumulator = new Accumulator(
         node.op,
         node.init === undefined ? undefined : (fn(node.init) as never),
         node.add === undefined ? undefined : (fn(node.add) as never),
@@ -243,9 +237,12 @@ function createOperator(
     case 'aggregate':
       return new AggregateOperator(
         label,
-        node.op,
-        node.init === undefined ? undefined : (fn(node.init) as never),
-        node.add === undefined ? undefined : (fn(node.add) as never),
+        new Accumulator(
+          node.op,
+          node.init === undefined ? undefined : (fn(node.init) as never),
+          node.add === undefined ? undefined : (fn(node.add) as never),
+          undefined,
+        ),
         store(node.store.name),
       );
     case 'process':

@@ -7,7 +7,7 @@ import type { TaskTimeState } from './checkpoint.ts';
 import { type OffsetTable, setOffset } from './checkpoint.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
-import type { WindowStateStore } from './operators/window-aggregate-operator.ts';
+import type { WindowStateStore } from './operators/window-operator.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
 import { buildTaskGraph, type TaskGraph, type TaskInput } from './task-graph.ts';

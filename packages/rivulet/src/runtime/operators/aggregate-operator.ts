@@ -1,9 +1,7 @@
-import type { AggregateOp } from '../../plan/index.ts';
 import type { OperatorStore } from '../operator-store.ts';
 import type { StreamRecord } from '../stream-record.ts';
+import type { Accumulator } from './accumulator.ts';
 import { Operator } from './operator.ts';
-
-type Fn = (...args: unknown[]) => unknown;
 
 /**
  * Keyed aggregation: folds each record into its key's value in the store and emits the new value (an
@@ -13,9 +11,7 @@ type Fn = (...args: unknown[]) => unknown;
 export class AggregateOperator extends Operator {
   constructor(
     label: string,
-    private readonly op: AggregateOp,
-    private readonly init: Fn | undefined,
-    private readonly add: Fn | undefined,
+    private readonly accumulator: Accumulator,
     private readonly store: OperatorStore,
   ) {
     super(label);
@@ -29,7 +25,7 @@ export class AggregateOperator extends Operator {
       const previous = store.get(key);
       let next: unknown;
       try {
-        next = this.#fold(previous, record.value, key);
+        next = this.accumulator.fold(previous, record.value, key);
       } catch (error) {
         this.reject(error, record);
         continue;
@@ -40,33 +36,5 @@ export class AggregateOperator extends Operator {
     }
     batch.length = kept;
     this.emit(batch);
-  }
-
-  #fold(previous: unknown, value: unknown, key: unknown): unknown {
-    switch (this.op) {
-      case 'count':
-        return ((previous as number | undefined) ?? 0) + 1;
-      case 'sum':
-        return ((previous as number | undefined) ?? 0) + this.#number(value);
-      case 'min': {
-        const v = this.#number(value);
-        return previous === undefined ? v : Math.min(previous as number, v);
-      }
-      case 'max': {
-        const v = this.#number(value);
-        return previous === undefined ? v : Math.max(previous as number, v);
-      }
-      case 'reduce':
-        return previous === undefined ? value : this.add!(previous, value);
-      case 'aggregate':
-        return this.add!(previous === undefined ? this.init!() : previous, value, key);
-    }
-  }
-
-  #number(value: unknown): number {
-    const n = this.add!(value);
-    if (typeof n !== 'number' || Number.isNaN(n))
-      throw new TypeError(`the ${this.op} extractor returned ${String(n)}, not a number`);
-    return n;
   }
 }

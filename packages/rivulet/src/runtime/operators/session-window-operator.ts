@@ -1,7 +1,6 @@
-import { StreamRecord } from '../stream-record.ts';
-import { Operator } from './operator.ts';
-import type { WindowAccumulator } from './window-accumulator.ts';
-import type { WindowedValue, WindowStateStore } from './window-aggregate-operator.ts';
+import type { StreamRecord } from '../stream-record.ts';
+import type { Accumulator } from './accumulator.ts';
+import { WindowOperator, type WindowStateStore } from './window-operator.ts';
 
 /** An open session of one key: [start, end) and its accumulator. */
 type Session = [start: number, end: number, acc: unknown];
@@ -41,20 +40,16 @@ function endId(end: number, start: number, key: unknown): Buffer {
  * keyed by its end, so closing is a range scan in end order. `emit` as for other windows; under
  * 'updates' a merge shows as a result for the merged session (the merged-away ones are not retracted).
  */
-export class SessionWindowOperator extends Operator {
-  readonly late: Operator[] = [];
-  lateRecords = 0;
-  #watermark = Number.NEGATIVE_INFINITY;
-
+export class SessionWindowOperator extends WindowOperator {
   constructor(
     label: string,
     private readonly gapMs: number,
-    private readonly accumulator: WindowAccumulator,
-    private readonly emitMode: 'final' | 'updates',
-    private readonly allowedLatenessMs: number,
-    private readonly store: WindowStateStore,
+    accumulator: Accumulator,
+    emitMode: 'final' | 'updates',
+    allowedLatenessMs: number,
+    store: WindowStateStore,
   ) {
-    super(label);
+    super(label, accumulator, emitMode, allowedLatenessMs, store);
   }
 
   process(batch: StreamRecord[]): void {
@@ -70,11 +65,7 @@ export class SessionWindowOperator extends Operator {
       }
     }
     if (out.length > 0) this.emit(out);
-    if (late.length > 0) {
-      this.lateRecords += late.length;
-      const last = this.late.length - 1;
-      for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
-    }
+    this.sendLate(late);
   }
 
   /** Folds the record into its session; returns the session's result, or undefined when it is late. */
@@ -94,7 +85,7 @@ export class SessionWindowOperator extends Operator {
         end = Math.max(end, session[1]);
       } else keep.push(session);
     }
-    if (end + this.allowedLatenessMs <= this.#watermark) return undefined;
+    if (this.closed(end)) return undefined;
     let acc: unknown;
     for (const session of merged)
       acc = acc === undefined ? session[2] : this.accumulator.merge(acc, session[2], key);
@@ -104,28 +95,13 @@ export class SessionWindowOperator extends Operator {
     keep.sort((a, b) => a[0] - b[0]);
     this.store.put(id, { k: key, s: keep });
     this.store.put(endId(end, start, key), 1);
-    const value: WindowedValue = { key, window: { start, end }, value: this.accumulator.value(acc) };
-    return new StreamRecord(key, value, end - 1, record.headers, record.offset, record.origin);
+    return this.result(key, start, end, acc, record);
   }
 
-  override onWatermark(watermark: number, idle: boolean): void {
-    if (watermark > this.#watermark) {
-      this.#watermark = watermark;
-      this.#closeSessions();
-    }
-    this.emitWatermark(this.#watermark, idle);
-    for (const operator of this.late) operator.onWatermark(this.#watermark, idle, this);
-  }
-
-  #closeSessions(): void {
-    const bound = this.#watermark - this.allowedLatenessMs; // sessions with end <= bound are closed
-    if (!(bound >= 0)) return;
+  protected closeUpTo(bound: number): void {
     const from = Buffer.from([END_PREFIX]);
-    const to = Buffer.alloc(9);
-    to[0] = END_PREFIX;
-    to.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1)), 1);
     const out: StreamRecord[] = [];
-    for (const entry of this.store.range(from, to)) {
+    for (const entry of this.store.range(from, WindowOperator.endBound([END_PREFIX], bound))) {
       const bytes = Buffer.from(entry.key);
       const end = Number(bytes.readBigUInt64BE(1));
       const start = Number(bytes.readBigInt64BE(9));
@@ -138,23 +114,8 @@ export class SessionWindowOperator extends Operator {
       const rest = state.s.filter((s) => s !== session);
       if (rest.length === 0) this.store.delete(id);
       else this.store.put(id, { k: state.k, s: rest });
-      if (this.emitMode === 'final') {
-        const value: WindowedValue = {
-          key: state.k,
-          window: { start, end },
-          value: this.accumulator.value(session[2]),
-        };
-        out.push(new StreamRecord(state.k, value, end - 1, undefined));
-      }
+      if (this.emitMode === 'final') out.push(this.result(state.k, start, end, session[2], undefined));
     }
     if (out.length > 0) this.emit(out);
-  }
-
-  override timeState(): unknown {
-    return Number.isFinite(this.#watermark) ? this.#watermark : null;
-  }
-
-  override restoreTimeState(state: unknown): void {
-    if (typeof state === 'number' && state > this.#watermark) this.#watermark = state;
   }
 }

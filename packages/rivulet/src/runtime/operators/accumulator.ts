@@ -1,18 +1,19 @@
-import type { WindowAggregateOp } from '../../plan/index.ts';
+import type { AggregateOp, WindowAggregateOp } from '../../plan/index.ts';
 import { emptySketch, sketchAdd, sketchEstimate, sketchMerge } from './hyper-log-log.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
 /**
- * The arithmetic of a windowed aggregation: folding a record into an accumulator, merging two
- * accumulators (session windows merge when a record bridges them) and the value a result shows. avg
+ * The arithmetic of an aggregation (keyed tables and windows): folding a record into an accumulator,
+ * merging two accumulators (session windows merge when a record bridges them) and the value a result
+ * shows. reduce seeds with the first value and combines pairwise (its merge is the same function); avg
  * keeps [sum, count]; countDistinct an object whose keys are the values' JSON (exact); approxCountDistinct
  * a HyperLogLog sketch; topN the `n` values with the largest `add(value)`, largest first (earlier first
  * on ties). `aggregate` merges only with the user's `merge` function.
  */
-export class WindowAccumulator {
+export class Accumulator {
   constructor(
-    private readonly op: WindowAggregateOp,
+    private readonly op: AggregateOp | WindowAggregateOp,
     private readonly init: Fn | undefined,
     private readonly add: Fn | undefined,
     private readonly mergeFn: Fn | undefined,
@@ -38,6 +39,8 @@ export class WindowAccumulator {
         const [sum, count] = (previous as [number, number] | undefined) ?? [0, 0];
         return [sum + v, count + 1];
       }
+      case 'reduce':
+        return previous === undefined ? value : this.add!(previous, value);
       case 'aggregate':
         return this.add!(previous === undefined ? this.init!() : previous, value, key);
       case 'countDistinct': {
@@ -76,6 +79,8 @@ export class WindowAccumulator {
         const [s2, c2] = b as [number, number];
         return [s1 + s2, c1 + c2];
       }
+      case 'reduce':
+        return this.add!(a, b);
       case 'aggregate':
         return this.mergeFn!(a, b, key);
       case 'countDistinct':

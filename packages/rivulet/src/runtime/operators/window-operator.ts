@@ -1,0 +1,93 @@
+import { StreamRecord } from '../stream-record.ts';
+import type { RangeStore } from '../timer-store.ts';
+import type { Accumulator } from './accumulator.ts';
+import { Operator } from './operator.ts';
+
+/** A range store that can also read one entry: the window state of one task. */
+export interface WindowStateStore extends RangeStore {
+  get(key: Uint8Array): unknown;
+}
+
+/** The result a windowed aggregation emits, keyed by the record key. */
+export interface WindowedValue {
+  key: unknown;
+  window: { start: number; end: number };
+  value: unknown;
+}
+
+/**
+ * What every event-time window operator shares: the watermark it has seen (kept in the checkpoint, so
+ * lateness after a restart is judged as before it), closing windows when it moves (`closeUpTo`, with
+ * every window whose end + allowed lateness is at or below it), the `late` operators (which get
+ * unchanged copies of late records, counted in `lateRecords`) and the shape of results: `{ key,
+ * window, value }` keyed by the record key, timestamped with the window's last millisecond.
+ */
+export abstract class WindowOperator extends Operator {
+  readonly late: Operator[] = [];
+  /** Records found late so far (whether or not anything reads the late output). */
+  lateRecords = 0;
+  protected watermark = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    label: string,
+    protected readonly accumulator: Accumulator,
+    protected readonly emitMode: 'final' | 'updates',
+    protected readonly allowedLatenessMs: number,
+    protected readonly store: WindowStateStore,
+  ) {
+    super(label);
+  }
+
+  /** Deletes the state of windows ending at or before `bound`, emitting their results under 'final'. */
+  protected abstract closeUpTo(bound: number): void;
+
+  /** True when a window ending at `end` no longer takes records. */
+  protected closed(end: number): boolean {
+    return end + this.allowedLatenessMs <= this.watermark;
+  }
+
+  protected result(
+    key: unknown,
+    start: number,
+    end: number,
+    acc: unknown,
+    origin: StreamRecord | undefined,
+  ): StreamRecord {
+    const value: WindowedValue = { key, window: { start, end }, value: this.accumulator.value(acc) };
+    return new StreamRecord(key, value, end - 1, origin?.headers, origin?.offset, origin?.origin);
+  }
+
+  /** Sends late records on (each late operator gets its own copies) and counts them. */
+  protected sendLate(late: StreamRecord[]): void {
+    if (late.length === 0) return;
+    this.lateRecords += late.length;
+    const last = this.late.length - 1;
+    for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+  }
+
+  /** The first key of the store after every entry whose 8 bytes at `at` encode an end <= bound. */
+  protected static endBound(prefix: number[], bound: number): Buffer {
+    const to = Buffer.alloc(prefix.length + 8);
+    to.set(prefix, 0);
+    to.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1)), prefix.length);
+    return to;
+  }
+
+  override onWatermark(watermark: number, idle: boolean): void {
+    if (watermark > this.watermark) {
+      this.watermark = watermark;
+      const bound = this.watermark - this.allowedLatenessMs;
+      if (bound >= 0) this.closeUpTo(bound);
+    }
+    this.emitWatermark(this.watermark, idle);
+    for (const operator of this.late) operator.onWatermark(this.watermark, idle, this);
+  }
+
+  override timeState(): unknown {
+    return Number.isFinite(this.watermark) ? this.watermark : null;
+  }
+
+  override restoreTimeState(state: unknown): void {
+    if (typeof state === 'number' && state > this.watermark) this.watermark = state;
+  }
+}
