@@ -1,0 +1,95 @@
+/**
+ * S8, sensor monitoring: temperature readings `{ deviceId, celsius, ts }` arrive on 'readings' (over MQTT
+ * once the connectors land; on the embedded log here). Per device and 5-minute window of event time:
+ * min, max and average to 'device-stats'; an alarm to 'overheat-alarms' when the average is above the
+ * threshold in 3 consecutive windows (once per such run, again only after an average at or below it or
+ * a gap); 'silent-devices' when a device sends nothing for 2 minutes of processing time.
+ *
+ *   rivulet topics create readings --partitions 2
+ *   rivulet run examples/s8-sensors/pipeline.ts
+ */
+import { boundedOutOfOrder, json, pipeline, topic, tumbling } from 'rivulet';
+import { z } from 'zod';
+
+export const Reading = z.object({
+  deviceId: z.string(),
+  celsius: z.number(),
+  ts: z.number().int().nonnegative(),
+});
+type ReadingT = z.infer<typeof Reading>;
+
+export const WINDOW = 5 * 60_000;
+export const RUN_LENGTH = 3;
+
+interface Stats {
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+export interface DeviceStats {
+  deviceId: string;
+  start: number;
+  end: number;
+  min: number;
+  max: number;
+  avg: number;
+}
+
+export function sensorsPipeline(threshold: number) {
+  const s8 = pipeline('sensors');
+  const readings = s8
+    .from('readings', topic('readings', json(Reading)))
+    .eventTime((r) => r.ts, boundedOutOfOrder('10s', { idleTimeout: '1m' }))
+    .keyBy((r) => r.deviceId);
+  const stats = readings
+    .window(tumbling(WINDOW))
+    .aggregate(
+      'temperature-stats',
+      (): Stats => ({ min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, sum: 0, count: 0 }),
+      (s, r: ReadingT) => ({
+        min: Math.min(s.min, r.celsius),
+        max: Math.max(s.max, r.celsius),
+        sum: s.sum + r.celsius,
+        count: s.count + 1,
+      }),
+    )
+    .map(
+      (w): DeviceStats => ({
+        deviceId: w.key,
+        start: w.window.start,
+        end: w.window.end,
+        min: w.value.min,
+        max: w.value.max,
+        avg: w.value.sum / w.value.count,
+      }),
+    );
+  stats.to('stats-out', topic('device-stats', json()));
+  stats
+    .keyBy((s) => s.deviceId)
+    .process(
+      'overheat',
+      {
+        process(s, ctx) {
+          const run = ctx.state<{ end: number; length: number }>('run');
+          const previous = run.get();
+          if (s.avg <= threshold) {
+            run.clear();
+            return undefined;
+          }
+          const length = previous !== undefined && previous.end === s.start ? previous.length + 1 : 1;
+          run.set({ end: s.end, length });
+          return length === RUN_LENGTH
+            ? [{ deviceId: s.deviceId, since: s.end - RUN_LENGTH * WINDOW, until: s.end }]
+            : undefined;
+        },
+      },
+      { stores: [{ name: 'run' }] },
+    )
+    .to('alarms-out', topic('overheat-alarms', json()));
+  readings.silence('silent', '2m', { time: 'processing' }).to('silent-out', topic('silent-devices', json()));
+  return s8;
+}
+
+export default sensorsPipeline(Number(process.env.S8_THRESHOLD ?? 70));
