@@ -1,10 +1,11 @@
 import { type Duration, parseDuration } from '../model/index.ts';
-import type { FormatSpec, NodeDraft, UserFunction } from '../plan/index.ts';
+import type { FormatSpec, NodeDraft, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
 import { KeyedStream } from './keyed-stream.ts';
 import type { Key, RecordContext } from './record-context.ts';
 import type { SinkSpec } from './topic-spec.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
+import type { WindowedStream, WindowOptions } from './windowed-stream.ts';
 
 /** A type guard for S, written as a method so its parameter is bivariant and any guard over T matches. */
 type GuardOf<S> = { check(value: unknown, context: never): value is S }['check'];
@@ -123,6 +124,14 @@ export class Stream<T, K = unknown> {
       keyFormat: jsonKey,
     });
     return new KeyedStream<K2, T>({ builder: this.node.builder, id, keyFormat: jsonKey });
+  }
+
+  /**
+   * Event-time windows over the whole stream (not per key): every record is keyed by the constant
+   * `'all'` and goes to one task, then windowed as `keyBy(...).window(spec, options)` would.
+   */
+  windowAll(spec: WindowSpec, options: WindowOptions = {}): WindowedStream<'all', T> {
+    return this.keyBy(() => 'all' as const).window(spec, options);
   }
 
   /**

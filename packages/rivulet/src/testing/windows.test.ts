@@ -578,3 +578,26 @@ test('countDistinct (exact), topN and approximate countDistinct per window equal
   const estimate = (result!.value as { value: number }).value;
   assert.ok(Math.abs(estimate - 20_000) / 20_000 < 0.07, `estimate ${estimate} for 20000 distinct values`);
 });
+
+test('windowAll: one window state over every record, keyed all', () => {
+  const p = pipeline('global');
+  p.from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .windowAll(tumbling(10))
+    .count('all-events')
+    .to('out', topic('totals', json()));
+  const driver = new TestDriver(p);
+  const times = [1, 3, 3, 9, 12, 15, 27];
+  times.forEach((ts, i) => {
+    driver.pipeInput('events', { id: i, k: `k${i % 3}`, v: 0, ts });
+  });
+  driver.pipeInput('events', { id: 99, k: 'x', v: 0, ts: 100 });
+  assert.deepEqual(
+    driver.readOutput('totals').map((r) => r.value),
+    [
+      { key: 'all', window: { start: 0, end: 10 }, value: 4 },
+      { key: 'all', window: { start: 10, end: 20 }, value: 2 },
+      { key: 'all', window: { start: 20, end: 30 }, value: 1 },
+    ],
+  );
+});
