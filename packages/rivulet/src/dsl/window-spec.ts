@@ -15,3 +15,11 @@ export function hopping(size: Duration, advance: Duration): WindowSpec {
 export function session(gap: Duration): WindowSpec {
   return Object.freeze({ kind: 'session', gapMs: parseDuration(gap) });
 }
+
+/**
+ * A fading score per key: every record counts with weight 2^(-age / halfLife), age measured from the
+ * key's latest event time. Supports `count` and `sum`, with `emit: 'updates'`.
+ */
+export function decaying(halfLife: Duration): WindowSpec {
+  return Object.freeze({ kind: 'decaying', halfLifeMs: parseDuration(halfLife) });
+}

@@ -30,7 +30,9 @@ function describe(node: PlanNode): string {
           ? `tumbling ${w.sizeMs} ms`
           : w.kind === 'hopping'
             ? `hopping ${w.sizeMs} ms every ${w.advanceMs} ms`
-            : `session, gap ${w.gapMs} ms`;
+            : w.kind === 'session'
+              ? `session, gap ${w.gapMs} ms`
+              : `decaying, half-life ${w.halfLifeMs} ms`;
       return `windowAggregate '${node.name}' (${node.op}, ${shape}, emit ${node.emit}, lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     }
     case 'windowLate':

@@ -135,7 +135,9 @@ export type WindowSpec =
   | { readonly kind: 'tumbling'; readonly sizeMs: number }
   | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number }
   /** Runs of records of a key less than `gapMs` apart: `[first, last + gap)`, merged as records arrive. */
-  | { readonly kind: 'session'; readonly gapMs: number };
+  | { readonly kind: 'session'; readonly gapMs: number }
+  /** Every record of a key, weighted by 2^(-age / halfLife): a score that fades ("trending now"). */
+  | { readonly kind: 'decaying'; readonly halfLifeMs: number };
 
 export type WindowAggregateOp =
   | 'count'

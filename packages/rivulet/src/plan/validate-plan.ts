@@ -127,7 +127,14 @@ export function validatePlan(plan: Plan): PlanIssue[] {
     }
     if (node.kind === 'windowAggregate') {
       const w = node.window;
-      if (w.kind === 'session') {
+      if (w.kind === 'decaying') {
+        if (!(w.halfLifeMs > 0))
+          add('INVALID_ARGUMENT', node, `half-life must be > 0 ms, got ${w.halfLifeMs}`);
+        if (node.op !== 'count' && node.op !== 'sum')
+          add('INVALID_ARGUMENT', node, `decaying windows support count and sum, not ${node.op}`);
+        if (node.emit !== 'updates')
+          add('INVALID_ARGUMENT', node, "decaying windows never close: use emit: 'updates'");
+      } else if (w.kind === 'session') {
         if (!(w.gapMs > 0) || !Number.isSafeInteger(w.gapMs))
           add('INVALID_ARGUMENT', node, `session gap must be a whole number of ms > 0, got ${w.gapMs}`);
         if (node.op === 'aggregate' && node.merge === undefined)

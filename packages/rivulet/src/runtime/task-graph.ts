@@ -13,6 +13,7 @@ import type { OperatorStore } from './operator-store.ts';
 import { Accumulator } from './operators/accumulator.ts';
 import { AggregateOperator } from './operators/aggregate-operator.ts';
 import { BranchOperator } from './operators/branch-operator.ts';
+import { DecayingWindowOperator } from './operators/decaying-window-operator.ts';
 import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
@@ -218,6 +219,16 @@ function createOperator(
       );
       const store = env.windowStore(storeSpec(node.store.name));
       const w = node.window;
+      if (w.kind === 'decaying')
+        return new DecayingWindowOperator(
+          label,
+          w.halfLifeMs,
+          node.op === 'sum' ? 'sum' : 'count',
+          node.add === undefined ? undefined : (fn(node.add) as never),
+          accumulator,
+          node.allowedLatenessMs,
+          store,
+        );
       return w.kind === 'session'
         ? new SessionWindowOperator(label, w.gapMs, accumulator, node.emit, node.allowedLatenessMs, store)
         : new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store);

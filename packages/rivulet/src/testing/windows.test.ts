@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundedOutOfOrder, hopping, json, pipeline, session, topic, tumbling } from '../dsl/index.ts';
+import {
+  boundedOutOfOrder,
+  decaying,
+  hopping,
+  json,
+  pipeline,
+  session,
+  topic,
+  tumbling,
+} from '../dsl/index.ts';
 import type { WindowSpec } from '../plan/index.ts';
 import { TestDriver } from './test-driver.ts';
 
@@ -599,5 +608,45 @@ test('windowAll: one window state over every record, keyed all', () => {
       { key: 'all', window: { start: 10, end: 20 }, value: 2 },
       { key: 'all', window: { start: 20, end: 30 }, value: 1 },
     ],
+  );
+});
+
+test('decaying windows: every result is the key records so far, weighted 2^(-age / halfLife) from the key latest time', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 100 }),
+      fc
+        .integer({ min: 0, max: 30 })
+        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      (halfLife, { bound, events }) => {
+        const p = pipeline('decay');
+        const keyed = p
+          .from('events', topic('events', json<Event>()))
+          .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+          .keyBy((e) => e.k);
+        keyed
+          .window(decaying(halfLife), { emit: 'updates' })
+          .sum('weighted', (e) => e.v)
+          .to('s', topic('s', json()));
+        const driver = new TestDriver(p);
+        for (const e of events) driver.pipeInput('events', e);
+        const results = driver
+          .readOutput('s')
+          .map((r) => r.value as { key: string; window: { start: number; end: number }; value: number });
+        assert.equal(results.length, events.length, 'one result per record');
+        events.forEach((e, i) => {
+          const seen = events.slice(0, i + 1).filter((x) => x.k === e.k);
+          const at = Math.max(...seen.map((x) => x.ts));
+          const expected = seen.reduce((sum, x) => sum + x.v * 2 ** (-(at - x.ts) / halfLife), 0);
+          const got = results[i]!;
+          assert.deepEqual(got.window, { start: Math.min(...seen.map((x) => x.ts)), end: at + 1 });
+          assert.ok(
+            Math.abs(got.value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+            `${got.value} vs ${expected}`,
+          );
+        });
+      },
+    ),
+    { numRuns: 500 },
   );
 });
