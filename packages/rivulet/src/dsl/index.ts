@@ -14,5 +14,5 @@ export {
   topic,
 } from './topic-spec.ts';
 export { boundedOutOfOrder, type WatermarkStrategy } from './watermark-strategy.ts';
-export { decaying, hopping, session, tumbling } from './window-spec.ts';
+export { decaying, hopping, session, sliding, tumbling } from './window-spec.ts';
 export { type Windowed, WindowedResult, WindowedStream, type WindowOptions } from './windowed-stream.ts';

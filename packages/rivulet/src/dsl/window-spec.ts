@@ -23,3 +23,11 @@ export function session(gap: Duration): WindowSpec {
 export function decaying(halfLife: Duration): WindowSpec {
   return Object.freeze({ kind: 'decaying', halfLifeMs: parseDuration(halfLife) });
 }
+
+/**
+ * Per record: the window of a record at t is `[t - size, t]` (records at most `size` apart), so every
+ * record gets its own result, "the last size" as of that record.
+ */
+export function sliding(size: Duration): WindowSpec {
+  return Object.freeze({ kind: 'sliding', sizeMs: parseDuration(size) });
+}

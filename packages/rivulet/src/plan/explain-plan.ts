@@ -32,7 +32,9 @@ function describe(node: PlanNode): string {
             ? `hopping ${w.sizeMs} ms every ${w.advanceMs} ms`
             : w.kind === 'session'
               ? `session, gap ${w.gapMs} ms`
-              : `decaying, half-life ${w.halfLifeMs} ms`;
+              : w.kind === 'sliding'
+                ? `sliding ${w.sizeMs} ms`
+                : `decaying, half-life ${w.halfLifeMs} ms`;
       return `windowAggregate '${node.name}' (${node.op}, ${shape}, emit ${node.emit}, lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     }
     case 'windowLate':

@@ -136,6 +136,8 @@ export type WindowSpec =
   | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number }
   /** Runs of records of a key less than `gapMs` apart: `[first, last + gap)`, merged as records arrive. */
   | { readonly kind: 'session'; readonly gapMs: number }
+  /** Per record at t, the key's records in [t - sizeMs, t] ("the last size", per record). */
+  | { readonly kind: 'sliding'; readonly sizeMs: number }
   /** Every record of a key, weighted by 2^(-age / halfLife): a score that fades ("trending now"). */
   | { readonly kind: 'decaying'; readonly halfLifeMs: number };
 

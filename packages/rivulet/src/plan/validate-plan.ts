@@ -134,6 +134,13 @@ export function validatePlan(plan: Plan): PlanIssue[] {
           add('INVALID_ARGUMENT', node, `decaying windows support count and sum, not ${node.op}`);
         if (node.emit !== 'updates')
           add('INVALID_ARGUMENT', node, "decaying windows never close: use emit: 'updates'");
+      } else if (w.kind === 'sliding') {
+        if (!(w.sizeMs >= 0) || !Number.isSafeInteger(w.sizeMs))
+          add(
+            'INVALID_ARGUMENT',
+            node,
+            `sliding window size must be a whole number of ms >= 0, got ${w.sizeMs}`,
+          );
       } else if (w.kind === 'session') {
         if (!(w.gapMs > 0) || !Number.isSafeInteger(w.gapMs))
           add('INVALID_ARGUMENT', node, `session gap must be a whole number of ms > 0, got ${w.gapMs}`);

@@ -25,6 +25,7 @@ import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
 import { SessionWindowOperator } from './operators/session-window-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
+import { SlidingWindowOperator } from './operators/sliding-window-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
 import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
@@ -226,6 +227,15 @@ function createOperator(
           node.op === 'sum' ? 'sum' : 'count',
           node.add === undefined ? undefined : (fn(node.add) as never),
           accumulator,
+          node.allowedLatenessMs,
+          store,
+        );
+      if (w.kind === 'sliding')
+        return new SlidingWindowOperator(
+          label,
+          w.sizeMs,
+          accumulator,
+          node.emit,
           node.allowedLatenessMs,
           store,
         );

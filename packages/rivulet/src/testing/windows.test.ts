@@ -8,6 +8,7 @@ import {
   json,
   pipeline,
   session,
+  sliding,
   topic,
   tumbling,
 } from '../dsl/index.ts';
@@ -645,6 +646,132 @@ test('decaying windows: every result is the key records so far, weighted 2^(-age
             `${got.value} vs ${expected}`,
           );
         });
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+function runSliding(
+  events: Event[],
+  size: number,
+  bound: number,
+  lateness: number,
+  emit: 'final' | 'updates',
+) {
+  const p = pipeline('sliding');
+  const windowed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+    .keyBy((e) => e.k)
+    .window(sliding(size), { emit, allowedLateness: lateness })
+    .aggregate(
+      'last-size',
+      () => ({ ids: [] as number[], sum: 0 }),
+      (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
+    );
+  windowed.to('results', topic('results', json()));
+  windowed.late.to('late', topic('late-events', json<Event>()));
+  const driver = new TestDriver(p);
+  for (const e of events) driver.pipeInput('events', e);
+  return {
+    results: driver.readOutput('results').map((r) => {
+      const w = r.value as {
+        key: string;
+        window: { start: number; end: number };
+        value: { ids: number[]; sum: number };
+      };
+      return {
+        key: w.key,
+        start: w.window.start,
+        end: w.window.end,
+        ids: [...w.value.ids].sort((a, b) => a - b),
+        sum: w.value.sum,
+      };
+    }),
+    late: driver.readOutput('late-events').map((r) => (r.value as Event).id),
+  };
+}
+
+test('sliding windows: each record gets the aggregate of its key records in [t - size, t] (final, within the bound)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc
+        .integer({ min: 0, max: 30 })
+        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      (size, lateness, { bound, events }) => {
+        const out = runSliding(flush(events), size, bound, lateness, 'final');
+        assert.deepEqual(out.late, []);
+        const expected = events.map((e) => {
+          const inWindow = events.filter((x) => x.k === e.k && x.ts >= e.ts - size && x.ts <= e.ts);
+          return {
+            key: e.k,
+            start: e.ts - size,
+            end: e.ts + 1,
+            ids: inWindow.map((x) => x.id).sort((a, b) => a - b),
+            sum: inWindow.reduce((n, x) => n + x.v, 0),
+          };
+        });
+        assert.deepEqual(sorted(out.results), sorted(expected));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('sliding windows beyond the bound: late records, final and updates follow the rules; every record once', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc.constantFrom('final' as const, 'updates' as const),
+      fc
+        .integer({ min: 0, max: 20 })
+        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      (size, lateness, emit, { bound, events }) => {
+        const input = flush(events);
+        const out = runSliding(input, size, bound, lateness, emit);
+        // The rules, record by record.
+        let watermark = Number.NEGATIVE_INFINITY;
+        const kept: Event[] = [];
+        const pending: Event[] = [];
+        const late: number[] = [];
+        const results: Result[] = [];
+        const resultOf = (e: Event): Result => {
+          const inWindow = kept.filter((x) => x.k === e.k && x.ts >= e.ts - size && x.ts <= e.ts);
+          return {
+            key: e.k,
+            start: e.ts - size,
+            end: e.ts + 1,
+            ids: inWindow.map((x) => x.id).sort((a, b) => a - b),
+            sum: inWindow.reduce((n, x) => n + x.v, 0),
+          };
+        };
+        for (const e of input) {
+          if (e.ts + 1 + lateness <= watermark) late.push(e.id);
+          else {
+            kept.push(e);
+            if (emit === 'updates') results.push(resultOf(e));
+            else pending.push(e);
+          }
+          watermark = Math.max(watermark, e.ts - bound);
+          for (const p of [...pending].sort((a, b) => a.ts - b.ts))
+            if (p.ts + 1 + lateness <= watermark) {
+              results.push(resultOf(p));
+              pending.splice(pending.indexOf(p), 1);
+            }
+        }
+        assert.deepEqual(out.late, late);
+        assert.deepEqual(sorted(out.results), sorted(results));
+        // Every record is late or has its own result: per (key, time), results = records not late.
+        const tally = new Map<string, number>();
+        for (const r of out.results.filter((x) => x.key !== 'flush'))
+          tally.set(`${r.key}|${r.end - 1}`, (tally.get(`${r.key}|${r.end - 1}`) ?? 0) + 1);
+        for (const e of events)
+          if (!out.late.includes(e.id)) tally.set(`${e.k}|${e.ts}`, (tally.get(`${e.k}|${e.ts}`) ?? 0) - 1);
+        for (const [slot, n] of tally) assert.equal(n, 0, `results minus on-time records at ${slot}`);
       },
     ),
     { numRuns: 500 },
