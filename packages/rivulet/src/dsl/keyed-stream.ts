@@ -9,7 +9,9 @@ import {
   crossesProcessor,
   dedupeProcessor,
   type Silence,
+  sampleProcessor,
   silenceProcessor,
+  throttleProcessor,
 } from './time-processors.ts';
 import { WindowedStream, type WindowOptions } from './windowed-stream.ts';
 
@@ -91,6 +93,29 @@ export class KeyedStream<K, T> {
   dedupe(name: string, within: Duration): Stream<T, K> {
     const store = `${name}-first`;
     return this.process(name, dedupeProcessor<K, T>(parseDuration(within), store), {
+      stores: [{ name: store }],
+    });
+  }
+
+  /**
+   * Passes a key's first record, then drops its records for `interval` of event time after it (and any
+   * older than the last passed one); the next record after that passes and starts a new interval.
+   */
+  throttle(name: string, interval: Duration): Stream<T, K> {
+    const store = `${name}-passed`;
+    return this.process(name, throttleProcessor<K, T>(parseDuration(interval), store), {
+      stores: [{ name: store }],
+    });
+  }
+
+  /**
+   * Per key and interval of event time, the latest record, emitted once the watermark passes the
+   * interval's end (with that end as its time). A record for an interval already emitted gives it
+   * another sample at the next watermark. Needs event time.
+   */
+  sample(name: string, interval: Duration): Stream<T, K> {
+    const store = `${name}-latest`;
+    return this.process(name, sampleProcessor<K, T>(parseDuration(interval), store), {
       stores: [{ name: store }],
     });
   }

@@ -91,3 +91,48 @@ export function silenceProcessor<K, T>(
     },
   };
 }
+
+/** Passes the first record of a key and drops the key's records for `intervalMs` of event time after it. */
+export function throttleProcessor<K, T>(intervalMs: number, store: string): Processor<K, T, T> {
+  return {
+    process(value, ctx) {
+      const state = ctx.state<number>(store);
+      const passed = state.get();
+      if (passed !== undefined && ctx.timestamp >= passed && ctx.timestamp < passed + intervalMs)
+        return undefined;
+      if (passed !== undefined && ctx.timestamp < passed) return undefined; // older than the last passed one
+      state.set(ctx.timestamp);
+      return [value];
+    },
+  };
+}
+
+/**
+ * Per key and interval of event time `[n * interval, (n + 1) * interval)`, the latest record (by event
+ * time; the later arrival on ties), emitted once the watermark passes the interval's end.
+ */
+export function sampleProcessor<K, T>(intervalMs: number, store: string): Processor<K, T, T> {
+  return {
+    process(value, ctx) {
+      const state = ctx.state<Record<string, [number, T]>>(store);
+      const slots = state.get() ?? {};
+      const start = ctx.timestamp - (ctx.timestamp % intervalMs);
+      const current = slots[start];
+      if (current === undefined) ctx.timers.eventTime(start + intervalMs);
+      if (current === undefined || ctx.timestamp >= current[0]) slots[start] = [ctx.timestamp, value];
+      state.set(slots);
+      return undefined;
+    },
+    onTimer(at, ctx) {
+      const state = ctx.state<Record<string, [number, T]>>(store);
+      const slots = state.get() ?? {};
+      const start = at - intervalMs;
+      const slot = slots[start];
+      if (slot === undefined) return undefined;
+      delete slots[start];
+      if (Object.keys(slots).length === 0) state.clear();
+      else state.set(slots);
+      return [slot[1]];
+    },
+  };
+}

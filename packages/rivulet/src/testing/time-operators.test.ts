@@ -158,3 +158,66 @@ test('silence by processing time fires from the clock', () => {
     [{ key: 'sensor-1', lastSeen: 61_000, silentSince: 181_000 }],
   );
 });
+
+test('throttle passes a key first record, then nothing for the interval after it', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc
+        .integer({ min: 0, max: 15 })
+        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
+      (interval, { bound, readings }) => {
+        const { p, keyed } = source(bound);
+        keyed.throttle('calm', interval).to('out', topic('passed', json<Reading>()));
+        const driver = new TestDriver(p);
+        for (const r of readings) driver.pipeInput('readings', r);
+        const passed = new Map<string, number>();
+        const expected = readings.filter((r) => {
+          const last = passed.get(r.k);
+          if (last !== undefined && r.ts < last + interval) return false;
+          passed.set(r.k, r.ts);
+          return true;
+        });
+        assert.deepEqual(
+          driver.readOutput('passed').map((o) => o.value),
+          expected,
+        );
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('sample emits per key and interval the latest record, once the watermark passes the interval', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc
+        .integer({ min: 0, max: 15 })
+        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
+      (interval, { bound, readings }) => {
+        const { p, keyed } = source(bound);
+        keyed.sample('every', interval).to('out', topic('samples', json<Reading>()));
+        const driver = new TestDriver(p);
+        for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
+        const latest = new Map<string, Reading>();
+        for (const r of readings) {
+          const slot = `${r.k}|${r.ts - (r.ts % interval)}`;
+          const current = latest.get(slot);
+          if (current === undefined || r.ts >= current.ts) latest.set(slot, r);
+        }
+        const got = driver.readOutput('samples');
+        for (const o of got) {
+          const r = o.value as Reading;
+          assert.equal(o.timestamp, r.ts - (r.ts % interval) + interval, 'a sample carries its interval end');
+        }
+        assert.deepEqual(
+          new Set(got.map((o) => JSON.stringify(o.value))),
+          new Set([...latest.values()].map((r) => JSON.stringify(r))),
+        );
+        assert.equal(got.length, latest.size, 'one sample per key and interval');
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
