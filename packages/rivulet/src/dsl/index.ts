@@ -1,5 +1,13 @@
 export { bytes, type Format, json, text } from './format.ts';
 export { KeyedStream } from './keyed-stream.ts';
+export {
+  type Match,
+  Pattern,
+  type PatternCondition,
+  type PatternContext,
+  type PatternStage,
+  pattern,
+} from './pattern.ts';
 export { Pipeline, pipeline } from './pipeline.ts';
 export type { KeyedState, Processor, ProcessorContext, StoreDefinition } from './processor.ts';
 export type { Key, RecordContext } from './record-context.ts';

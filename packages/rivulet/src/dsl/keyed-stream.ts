@@ -1,6 +1,8 @@
 import { type Duration, parseDuration } from '../model/index.ts';
 import type { AggregateOp, FormatSpec, StoreSpec, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
+import type { Match, Pattern } from './pattern.ts';
+import { patternProcessor } from './pattern-processor.ts';
 import type { Processor, StoreDefinition } from './processor.ts';
 import { durationMs, Stream } from './stream.ts';
 import { Table } from './table.ts';
@@ -95,6 +97,21 @@ export class KeyedStream<K, T> {
     return this.process(name, dedupeProcessor<K, T>(parseDuration(within), store), {
       stores: [{ name: store }],
     });
+  }
+
+  /**
+   * Finds `pattern` in each key's records, in event-time order (records wait in state until the
+   * watermark passes them). `matches` carries every complete match, overlapping ones included;
+   * `late` the records that came after their key's records at that time were matched.
+   */
+  match(name: string, pattern: Pattern<T>): { matches: Stream<Match<T, K>, K>; late: Stream<T, K> } {
+    const store = `${name}-nfa`;
+    const out = this.process(name, patternProcessor<T, K>(pattern, store), { stores: [{ name: store }] });
+    const routes = out.split(`${name}-routes`, { matched: (o) => 'match' in o });
+    return {
+      matches: routes.matched.map((o) => (o as { match: Match<T, K> }).match),
+      late: routes.default.map((o) => (o as { late: T }).late),
+    };
   }
 
   /**

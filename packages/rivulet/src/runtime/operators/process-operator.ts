@@ -90,7 +90,13 @@ export class ProcessOperator extends Operator {
   }
 
   override onWatermark(watermark: number, idle: boolean): void {
-    this.#fire(this.eventTimerStore.takeDue(watermark), 'event');
+    // Timers an onTimer sets at or below the watermark are due too: fire until none is.
+    for (
+      let due = this.eventTimerStore.takeDue(watermark);
+      due.length > 0;
+      due = this.eventTimerStore.takeDue(watermark)
+    )
+      this.#fire(due, 'event');
     this.emitWatermark(watermark, idle);
   }
 
