@@ -110,9 +110,8 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
   const { stages, within } = spec;
   for (const k of new Set(events.map((e) => e.k))) {
     const list = events.filter((e) => e.k === k);
-    const ok = (matched: Record<string, Ev[]>, start: number, e: Ev) =>
-      within === undefined || e.ts - start < within;
-    // stage index, records taken in it, last index taken, start time, matched so far
+    const ok = (start: number, e: Ev) => within === undefined || e.ts - start < within;
+    // Stage s from record prev on, for a match that started at `start` with `matched` so far.
     const search = (s: number, prev: number, start: number, matched: Record<string, Ev[]>): void => {
       if (s === stages.length) {
         const all = Object.values(matched).flat();
@@ -143,7 +142,7 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
           const between = list.slice(prev + 1, j);
           if (between.some((e) => nextCond(e, { matched }))) break;
           if (list.slice(prev + 1, j + 1).some((e) => cond(e, { matched }))) break;
-          if (!nextCond(list[j]!, { matched }) || !ok(matched, start, list[j]!)) continue;
+          if (!nextCond(list[j]!, { matched }) || !ok(start, list[j]!)) continue;
           takeRest(s + 1, 1, j, start, { ...matched, [next.name]: [list[j]!] });
         }
         return;
@@ -172,7 +171,7 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
         // Relaxed: the first later record meeting the condition, so nothing before it may meet it.
         if (!strict && list.slice(prev + 1, j).some((x) => cond(x, { matched }))) break;
         if (!cond(e, { matched })) continue;
-        if (!ok(matched, start, e)) break;
+        if (!ok(start, e)) break;
         takeRest(s, taken + 1, j, start, { ...matched, [stage.name]: [...(matched[stage.name] ?? []), e] });
       }
     };
