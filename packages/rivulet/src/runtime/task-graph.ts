@@ -21,6 +21,7 @@ import { KeyByOperator } from './operators/key-by-operator.ts';
 import { MapAsyncOperator } from './operators/map-async-operator.ts';
 import { MapOperator } from './operators/map-operator.ts';
 import { MergeOperator, type Operator, PassThroughOperator } from './operators/operator.ts';
+import { PaneWindowOperator } from './operators/pane-window-operator.ts';
 import { PeekOperator } from './operators/peek-operator.ts';
 import { ProcessOperator } from './operators/process-operator.ts';
 import { SessionWindowOperator } from './operators/session-window-operator.ts';
@@ -239,9 +240,23 @@ function createOperator(
           node.allowedLatenessMs,
           store,
         );
-      return w.kind === 'session'
-        ? new SessionWindowOperator(label, w.gapMs, accumulator, node.emit, node.allowedLatenessMs, store)
-        : new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store);
+      if (w.kind === 'session')
+        return new SessionWindowOperator(
+          label,
+          w.gapMs,
+          accumulator,
+          node.emit,
+          node.allowedLatenessMs,
+          store,
+        );
+      // Hopping windows with final results and a mergeable aggregation keep one state per pane.
+      if (
+        w.kind === 'hopping' &&
+        node.emit === 'final' &&
+        (node.op !== 'aggregate' || node.merge !== undefined)
+      )
+        return new PaneWindowOperator(label, w, accumulator, node.allowedLatenessMs, store);
+      return new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store);
     }
     case 'map':
       return new MapOperator(label, fn(node.fn) as never);

@@ -5,6 +5,7 @@ export interface RangeStore {
   range(
     from?: Uint8Array,
     to?: Uint8Array,
+    options?: { limit?: number },
   ): ReadonlyArray<{ readonly key: Uint8Array; readonly value: unknown }>;
 }
 

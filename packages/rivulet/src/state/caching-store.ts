@@ -22,8 +22,9 @@ class DirtyEntry {
 /**
  * The write cache: `put`/`delete` land in a Map keyed by the key's latin1 string and are visible to
  * `get` and `range` at once; `flush` hands them to the changelog layer as one batch. Ranges merge the
- * cache with the backend in key order; a sorted index of the cached keys is built on the first range and
- * kept up to date after that, so a put costs a Map set while no one ranges.
+ * cache with the backend in key order; a sorted index of the cached keys is built on the first range, and
+ * keys cached after it are merged into it in one pass by the next range, so a put costs a Map set (and
+ * an array push once someone has ranged).
  *
  * A flush writes exactly the changes made before `flush()` was called (taken synchronously, so a
  * checkpoint's store position never covers a write made after it was requested), even when it has to
@@ -37,6 +38,8 @@ export class CachingStore implements BytesStore {
   readonly #inner: ChangeloggedBackend;
   readonly #dirty = new Map<string, DirtyEntry>();
   #sorted: SortedKeys | undefined;
+  /** Cached keys added since the index was last brought up to date. */
+  #unsorted: string[] = [];
   #serial: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -113,6 +116,10 @@ export class CachingStore implements BytesStore {
     if (this.#sorted === undefined) {
       this.#sorted = new SortedKeys();
       this.#sorted.insertMany([...this.#dirty.keys()]);
+      this.#unsorted = [];
+    } else if (this.#unsorted.length > 0) {
+      this.#sorted.insertMany(this.#unsorted);
+      this.#unsorted = [];
     }
     return this.#sorted;
   }
@@ -144,7 +151,8 @@ export class CachingStore implements BytesStore {
     const k = keyString(key);
     const isNew = this.#sorted !== undefined && !this.#dirty.has(k);
     this.#dirty.set(k, new DirtyEntry(key, value));
-    if (isNew) this.#sorted!.insert(k);
+    // Merged into the index by the next range, in one pass (inserting one by one is quadratic).
+    if (isNew) this.#unsorted.push(k);
   }
 
   /** Refuses at put time what the backend or the changelog would refuse at flush time. */

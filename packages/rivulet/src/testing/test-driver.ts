@@ -262,12 +262,13 @@ function memoryRangeStore(): RangeStore & { get(key: Uint8Array): unknown } {
     get: (key) => data.get(id(key)),
     put: (key, value) => data.set(id(key), value),
     delete: (key) => data.delete(id(key)),
-    range: (from, to) => {
+    range: (from, to, options) => {
       const low = from === undefined ? undefined : id(from);
       const high = to === undefined ? undefined : id(to);
       return [...data.keys()]
         .filter((k) => (low === undefined || k >= low) && (high === undefined || k < high))
         .sort()
+        .slice(0, options?.limit)
         .map((k) => ({ key: Buffer.from(k, 'latin1'), value: data.get(k) }));
     },
   };

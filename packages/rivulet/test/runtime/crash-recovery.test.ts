@@ -9,7 +9,7 @@ import { partitionForKey } from '../../src/model/index.ts';
 import { checkpointMismatch, encodeCheckpoint, readCheckpoints } from '../../src/runtime/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 import type { CrashEvent, KeyStats } from './fixtures/crash-pipeline.ts';
-import { SESSION_GAP, WINDOW_BOUND, WINDOW_SIZE } from './fixtures/crash-windows.ts';
+import { SESSION_GAP, SPIKE, SPIKE_WINDOW, WINDOW_BOUND, WINDOW_SIZE } from './fixtures/crash-windows.ts';
 
 /**
  * Exactly-once across SIGKILL: a keyed aggregation (count, sum, min, max per key) and a stateless map run
@@ -277,6 +277,18 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
           }
         }
       }
+      // Spikes (a pattern): per key in seq order, each value above SPIKE and the first later one below
+      // -SPIKE, less than SPIKE_WINDOW later; only records the final watermark passed were matched.
+      const expectedSpikes: string[] = [];
+      for (const [k, seqs] of seqsOfKey) {
+        seqs.forEach((seq, i) => {
+          if (!(events[seq]!.v > SPIKE) || seq + 1 > watermark) return;
+          const down = seqs.slice(i + 1).find((s) => events[s]!.v < -SPIKE);
+          if (down !== undefined && down - seq < SPIKE_WINDOW && down + 1 <= watermark)
+            expectedSpikes.push(JSON.stringify({ k, up: seq, down }));
+        });
+      }
+      const spikes = (await readTopic(reader, 'spikes')).map((r) => JSON.stringify(r.value));
       const sessionResults = await readWindowed(reader, 'sessions');
       const windowResults = await readWindowed(reader, 'windows');
       console.log(
@@ -285,7 +297,8 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
           `(${RECORDS} records, ${reference.size} keys); windows: ${windowResults.size} emitted, ${windowResults.duplicates} duplicated, ` +
           `${JSON.stringify([...windowResults].sort()) === JSON.stringify([...expectedWindows].sort()) ? '=' : '!='} reference (${expectedWindows.size}); ` +
           `sessions: ${sessionResults.size} emitted, ${sessionResults.duplicates} duplicated, ` +
-          `${JSON.stringify([...sessionResults].sort()) === JSON.stringify([...expectedSessions].sort()) ? '=' : '!='} reference (${expectedSessions.size})`,
+          `${JSON.stringify([...sessionResults].sort()) === JSON.stringify([...expectedSessions].sort()) ? '=' : '!='} reference (${expectedSessions.size}); ` +
+          `pattern matches: ${spikes.length}, ${JSON.stringify([...spikes].sort()) === JSON.stringify([...expectedSpikes].sort()) ? '=' : '!='} reference (${expectedSpikes.length})`,
       );
       assert.equal(lost, 0);
       assert.equal(duplicated, 0);
@@ -296,6 +309,11 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
       assert.deepEqual(new Map([...windowResults].sort()), new Map([...expectedWindows].sort()));
       assert.equal(sessionResults.duplicates, 0, 'a session result was emitted twice');
       assert.deepEqual(new Map([...sessionResults].sort()), new Map([...expectedSessions].sort()));
+      assert.deepEqual(
+        [...spikes].sort(),
+        [...expectedSpikes].sort(),
+        'pattern matches: none lost, none twice',
+      );
       if (scenario.lmdb !== undefined) assert.ok(stateDeletions > 0, 'no state directory was deleted');
       if (scenario.lyingCheckpointChance !== undefined) {
         assert.ok(lies > 0, 'no checkpoint was forged');
