@@ -11,9 +11,10 @@ import { loadAverage, machineInfo } from './machine-info.ts';
 import { barLines, humanReport, machineLines, resultJson } from './report-printer.ts';
 import { runtimeSuite } from './runtime/runtime-suite.ts';
 import type { Suite } from './suite.ts';
+import { windowsSuite } from './windows/windows-suite.ts';
 
 /** Every suite by name: adding a suite is one line here. */
-const suites: readonly Suite[] = [logSuite, runtimeSuite];
+const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCliOptions>;

@@ -1,34 +1,10 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCaseProcess as runIn } from '../case-process.ts';
 import type { CaseOutcome, CaseRequest } from './runtime-case.ts';
 
 const CASE_SCRIPT = fileURLToPath(new URL('./runtime-case.ts', import.meta.url));
 
-/**
- * Runs one case in a fresh `node --import tsx` child (so its peak RSS and heap are its own) and returns
- * the JSON outcome it prints. Rejects with the child's stderr when it exits non-zero or prints nothing.
- */
+/** Runs one runtime case in its own child process (bench/case-process.ts). */
 export function runCaseProcess(request: CaseRequest): Promise<CaseOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CASE_SCRIPT, JSON.stringify(request)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') {
-        reject(new Error(`case ${JSON.stringify(request)} failed (exit ${code}):\n${stderr.trim()}`));
-        return;
-      }
-      resolve(JSON.parse(line) as CaseOutcome);
-    });
-  });
+  return runIn<CaseRequest, CaseOutcome>(CASE_SCRIPT, request);
 }

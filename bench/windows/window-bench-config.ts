@@ -1,0 +1,27 @@
+import type { SuiteOptions } from '../suite.ts';
+
+/**
+ * Sizes of the windows suite; the defaults keep `npm run bench -- windows` (3 repeats) to about 5 minutes
+ * here, `--quick` to about 30 s. `--scale` multiplies the record counts (2.5 gives the issue's 5M
+ * records for the tumbling case).
+ */
+export interface WindowBenchConfig {
+  /** Input records of the tumbling cases (engine, floor, RxJS). */
+  tumblingRecords: number;
+  /** Input records of the hopping cases (each record is in 60 windows: the floor and RxJS update 60 states per record). */
+  hoppingRecords: number;
+  /** Input records of the session cases. */
+  sessionRecords: number;
+  /** Distinct users (keys) in the input. */
+  users: number;
+}
+
+export function windowBenchConfig(options: Pick<SuiteOptions, 'quick' | 'scale'>): WindowBenchConfig {
+  const s = options.quick ? 0.025 * options.scale : options.scale;
+  return {
+    tumblingRecords: Math.max(20_000, Math.round(2_000_000 * s)),
+    hoppingRecords: Math.max(5_000, Math.round(200_000 * s)),
+    sessionRecords: Math.max(20_000, Math.round(1_000_000 * s)),
+    users: 10_000,
+  };
+}
