@@ -96,7 +96,8 @@ function windowPipeline(spec: WindowSpec, bound: number, lateness: number, emit:
       'per-window',
       () => ({ ids: [] as number[], sum: 0 }),
       (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
-      // With a merge, hopping windows with final results keep panes (merged when a window closes).
+      // With a merge, hopping windows with final results keep panes (merged when a window closes), and
+      // session windows can merge.
       (a, b) => ({ ids: [...a.ids, ...b.ids], sum: a.sum + b.sum }),
     );
   windowed.to('results', topic('results', json()));
@@ -304,41 +305,13 @@ function sessionReference(
   return { results, late };
 }
 
-function runSessions(
+const runSessions = (
   events: Event[],
   gap: number,
   bound: number,
   lateness: number,
   emit: 'final' | 'updates',
-) {
-  const p = pipeline('sessions');
-  const windowed = p
-    .from('events', topic('events', json<Event>()))
-    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
-    .keyBy((e) => e.k)
-    .window(session(gap), { emit, allowedLateness: lateness })
-    .aggregate(
-      'per-session',
-      () => ({ ids: [] as number[], sum: 0 }),
-      (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
-      (a, b) => ({ ids: [...a.ids, ...b.ids], sum: a.sum + b.sum }),
-    );
-  windowed.to('results', topic('results', json()));
-  windowed.late.to('late', topic('late-events', json<Event>()));
-  const driver = new TestDriver(p);
-  for (const e of events) driver.pipeInput('events', e);
-  return {
-    results: driver.readOutput('results').map((r) => {
-      const w = r.value as {
-        key: string;
-        window: { start: number; end: number };
-        value: { ids: number[]; sum: number };
-      };
-      return { key: w.key, start: w.window.start, end: w.window.end, ids: w.value.ids, sum: w.value.sum };
-    }),
-    late: driver.readOutput('late-events').map((r) => (r.value as Event).id),
-  };
-}
+) => run(events, session(gap), bound, lateness, emit);
 
 test('session windows within the bound equal a batch recomputation (runs of records less than gap apart)', () => {
   fc.assert(
@@ -654,46 +627,16 @@ test('decaying windows: every result is the key records so far, weighted 2^(-age
   );
 });
 
-function runSliding(
+const runSliding = (
   events: Event[],
   size: number,
   bound: number,
   lateness: number,
   emit: 'final' | 'updates',
-) {
-  const p = pipeline('sliding');
-  const windowed = p
-    .from('events', topic('events', json<Event>()))
-    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
-    .keyBy((e) => e.k)
-    .window(sliding(size), { emit, allowedLateness: lateness })
-    .aggregate(
-      'last-size',
-      () => ({ ids: [] as number[], sum: 0 }),
-      (acc, e) => ({ ids: [...acc.ids, e.id], sum: acc.sum + e.v }),
-    );
-  windowed.to('results', topic('results', json()));
-  windowed.late.to('late', topic('late-events', json<Event>()));
-  const driver = new TestDriver(p);
-  for (const e of events) driver.pipeInput('events', e);
-  return {
-    results: driver.readOutput('results').map((r) => {
-      const w = r.value as {
-        key: string;
-        window: { start: number; end: number };
-        value: { ids: number[]; sum: number };
-      };
-      return {
-        key: w.key,
-        start: w.window.start,
-        end: w.window.end,
-        ids: [...w.value.ids].sort((a, b) => a - b),
-        sum: w.value.sum,
-      };
-    }),
-    late: driver.readOutput('late-events').map((r) => (r.value as Event).id),
-  };
-}
+) => {
+  const out = run(events, sliding(size), bound, lateness, emit);
+  return { ...out, results: out.results.map((r) => ({ ...r, ids: [...r.ids].sort((x, y) => x - y) })) };
+};
 
 test('sliding windows: each record gets the aggregate of its key records in [t - size, t] (final, within the bound)', () => {
   fc.assert(

@@ -1,6 +1,6 @@
 import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
-import { WindowOperator, type WindowStateStore } from './window-operator.ts';
+import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
 /** A key's score as of `at` (its latest event time), and its first event time. */
 interface DecayState {
@@ -31,10 +31,6 @@ export class DecayingWindowOperator extends WindowOperator {
     super(label, accumulator, 'updates', allowedLatenessMs, store);
   }
 
-  static stateKey(key: unknown): Buffer {
-    return Buffer.from(JSON.stringify(key) ?? 'null');
-  }
-
   process(batch: StreamRecord[]): void {
     const out: StreamRecord[] = [];
     for (const record of batch) {
@@ -42,7 +38,7 @@ export class DecayingWindowOperator extends WindowOperator {
         const w = this.op === 'count' ? 1 : this.weight!(record.value);
         if (typeof w !== 'number' || Number.isNaN(w))
           throw new TypeError(`the sum extractor returned ${String(w)}, not a number`);
-        const id = DecayingWindowOperator.stateKey(record.key);
+        const id = windowStateKey([], [], record.key);
         const t = record.timestamp;
         const previous = this.store.get(id) as DecayState | undefined;
         let state: DecayState;

@@ -1,7 +1,7 @@
 import type { WindowSpec } from '../../plan/index.ts';
 import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
-import { WindowOperator, type WindowStateStore } from './window-operator.ts';
+import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
 interface PaneState {
   k: unknown;
@@ -13,13 +13,7 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-function paneKey(end: number, key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(8 + json.length);
-  id.writeBigUInt64BE(BigInt(end), 0);
-  json.copy(id, 8);
-  return id;
-}
+const paneKey = (end: number, key: unknown): Buffer => windowStateKey([], [end], key);
 
 function endBytes(end: number): Buffer {
   const b = Buffer.alloc(8);

@@ -1,6 +1,6 @@
 import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
-import { WindowOperator, type WindowStateStore } from './window-operator.ts';
+import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
 /** An open session of one key: [start, end) and its accumulator. */
 type Session = [start: number, end: number, acc: unknown];
@@ -13,23 +13,9 @@ interface KeySessions {
 const KEY_PREFIX = 0x4b; // 'K' + key JSON -> the key's open sessions
 const END_PREFIX = 0x45; // 'E' + end (8 bytes) + start (8 bytes) + key JSON -> 1, to close by end
 
-function keyId(key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(1 + json.length);
-  id[0] = KEY_PREFIX;
-  json.copy(id, 1);
-  return id;
-}
-
-function endId(end: number, start: number, key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(17 + json.length);
-  id[0] = END_PREFIX;
-  id.writeBigUInt64BE(BigInt(end), 1);
-  id.writeBigInt64BE(BigInt(start), 9);
-  json.copy(id, 17);
-  return id;
-}
+const keyId = (key: unknown): Buffer => windowStateKey([KEY_PREFIX], [], key);
+const endId = (end: number, start: number, key: unknown): Buffer =>
+  windowStateKey([END_PREFIX], [end, start], key);
 
 /**
  * Session windows per key: a record at t opens `[t, t + gap)`, which merges with every open session of
@@ -104,7 +90,7 @@ export class SessionWindowOperator extends WindowOperator {
     for (const entry of this.store.range(from, WindowOperator.endBound([END_PREFIX], bound))) {
       const bytes = Buffer.from(entry.key);
       const end = Number(bytes.readBigUInt64BE(1));
-      const start = Number(bytes.readBigInt64BE(9));
+      const start = Number(bytes.readBigUInt64BE(9));
       const key = JSON.parse(bytes.toString('utf8', 17)) as unknown;
       this.store.delete(entry.key);
       const id = keyId(key);

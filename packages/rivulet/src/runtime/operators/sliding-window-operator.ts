@@ -1,6 +1,6 @@
 import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
-import { WindowOperator, type WindowStateStore } from './window-operator.ts';
+import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
 /** A record of the key in state: its time, its value, and whether its own window has been emitted. */
 type Entry = [ts: number, value: unknown, emitted: boolean];
@@ -13,22 +13,8 @@ interface KeyRecords {
 const KEY_PREFIX = 0x4b; // 'K' + key JSON -> the key's records
 const DUE_PREFIX = 0x44; // 'D' + t + 1 (8 bytes) + key JSON -> how many records at t wait for their result
 
-function keyId(key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(1 + json.length);
-  id[0] = KEY_PREFIX;
-  json.copy(id, 1);
-  return id;
-}
-
-function dueId(ts: number, key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(9 + json.length);
-  id[0] = DUE_PREFIX;
-  id.writeBigUInt64BE(BigInt(ts), 1);
-  json.copy(id, 9);
-  return id;
-}
+const keyId = (key: unknown): Buffer => windowStateKey([KEY_PREFIX], [], key);
+const dueId = (ts: number, key: unknown): Buffer => windowStateKey([DUE_PREFIX], [ts], key);
 
 /**
  * Sliding windows, per record: the window of a record at t is `[t - size, t]` (both ends included, the

@@ -1,7 +1,7 @@
 import type { WindowSpec } from '../../plan/index.ts';
 import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
-import { WindowOperator, type WindowStateStore } from './window-operator.ts';
+import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
 /** What one (key, window) holds: the record key and the accumulator. */
 interface WindowState {
@@ -40,14 +40,6 @@ export class WindowAggregateOperator extends WindowOperator {
     return starts;
   }
 
-  static stateKey(end: number, key: unknown): Buffer {
-    const json = Buffer.from(JSON.stringify(key) ?? 'null');
-    const id = Buffer.allocUnsafe(8 + json.length);
-    id.writeBigUInt64BE(BigInt(end), 0);
-    json.copy(id, 8);
-    return id;
-  }
-
   process(batch: StreamRecord[]): void {
     const out: StreamRecord[] = [];
     const late: StreamRecord[] = [];
@@ -59,7 +51,7 @@ export class WindowAggregateOperator extends WindowOperator {
           const end = start + size;
           if (this.closed(end)) continue;
           open++;
-          const id = WindowAggregateOperator.stateKey(end, record.key);
+          const id = windowStateKey([], [end], record.key);
           const previous = this.store.get(id) as WindowState | undefined;
           const acc = this.accumulator.fold(previous?.a, record.value, record.key);
           this.store.put(id, { k: record.key, a: acc });

@@ -8,6 +8,19 @@ export interface WindowStateStore extends RangeStore {
   get(key: Uint8Array): unknown;
 }
 
+/**
+ * A window state key: `prefix` bytes, then each of `times` as 8 bytes big-endian (event times, >= 0, so
+ * byte order is time order), then the JSON of the record key.
+ */
+export function windowStateKey(prefix: readonly number[], times: readonly number[], key: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(key) ?? 'null');
+  const id = Buffer.allocUnsafe(prefix.length + 8 * times.length + json.length);
+  id.set(prefix, 0);
+  times.forEach((t, i) => id.writeBigUInt64BE(BigInt(t), prefix.length + 8 * i));
+  json.copy(id, prefix.length + 8 * times.length);
+  return id;
+}
+
 /** The result a windowed aggregation emits, keyed by the record key. */
 export interface WindowedValue {
   key: unknown;
