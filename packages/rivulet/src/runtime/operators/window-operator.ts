@@ -16,7 +16,7 @@ export function windowStateKey(prefix: readonly number[], times: readonly number
   const json = Buffer.from(JSON.stringify(key) ?? 'null');
   const id = Buffer.allocUnsafe(prefix.length + 8 * times.length + json.length);
   id.set(prefix, 0);
-  times.forEach((t, i) => id.writeBigUInt64BE(BigInt(t), prefix.length + 8 * i));
+  for (const [i, t] of times.entries()) id.writeBigUInt64BE(BigInt(t), prefix.length + 8 * i);
   json.copy(id, prefix.length + 8 * times.length);
   return id;
 }
