@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { Log } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, systemClock } from '../model/index.ts';
-import { buildTopology, type Plan, planToJson, type SubTopology, type Topology } from '../plan/index.ts';
+import {
+  buildTopology,
+  nodeLabel,
+  type Plan,
+  planToJson,
+  type SubTopology,
+  type Topology,
+} from '../plan/index.ts';
 import { ensureChangelogTopic } from '../state/index.ts';
 import {
   CHECKPOINT_TOPIC,
@@ -60,6 +67,11 @@ export interface RunStatus {
   errors: Record<string, { skipped: number; deadLettered: number }>;
   /** Records that came after all their windows closed, per windowed aggregation (since this run started). */
   late: Record<string, number>;
+  /**
+   * Event time as of the last checkpoint: the watermark of each eventTime node and windowed aggregation,
+   * the smallest over its tasks (null: none yet).
+   */
+  watermarks: Record<string, number | null>;
   lastCheckpointSequence: number;
   error?: EngineError;
 }
@@ -169,9 +181,31 @@ export class PipelineRunner {
       workers: this.#workers,
       errors: Object.fromEntries(errors),
       late,
+      watermarks: this.#watermarks(),
       lastCheckpointSequence: this.#sequence,
       ...(this.#error === undefined ? {} : { error: this.#error }),
     };
+  }
+
+  #watermarks(): Record<string, number | null> {
+    const out: Record<string, number | null> = {};
+    const lowest = new Map<string, number>();
+    for (const cut of this.#cuts)
+      for (const [, state] of cut.time)
+        for (const [id, value] of Object.entries(state.operators)) {
+          const node = this.plan.nodes[Number(id)];
+          if (node === undefined || (node.kind !== 'eventTime' && node.kind !== 'windowAggregate')) continue;
+          const w =
+            typeof value !== 'number'
+              ? Number.NEGATIVE_INFINITY
+              : node.kind === 'eventTime'
+                ? value - node.maxOutOfOrderMs
+                : value;
+          const label = nodeLabel(node);
+          lowest.set(label, Math.min(lowest.get(label) ?? Number.POSITIVE_INFINITY, w));
+        }
+    for (const [label, w] of lowest) out[label] = Number.isFinite(w) ? w : null;
+    return out;
   }
 
   #lag(): number {

@@ -125,6 +125,9 @@ test('a late record goes to the late output exactly once and is counted in statu
     }
     await run.stop();
     assert.deepEqual(run.status().late, { "windowAggregate 'per-page'": 1 });
+    // Largest event time 240 minus the bound 10, at the source and at the window after the repartition.
+    assert.deepEqual(Object.values(run.status().watermarks), [230, 230]);
+    assert.equal(run.status().watermarks["windowAggregate 'per-page'"], 230);
     const read = async (t: string) => {
       const consumer = engine.log.createConsumer({ topics: [t], from: 'earliest', maxWaitMs: 20 });
       const values = (await consumer.poll()).flatMap((b) =>
