@@ -11,11 +11,18 @@ export interface Windowed<K, V> {
   key: K;
   window: { start: number; end: number };
   value: V;
+  /** Set on early results (`earlyEvery`): the window is still open. */
+  early?: true;
 }
 
 export interface WindowOptions {
   /** `'final'` (default): one result per window when it closes; `'updates'`: a result after every change. */
   emit?: 'final' | 'updates';
+  /**
+   * With `emit: 'final'` (tumbling, hopping, session): also early results, marked `early: true`, of the
+   * windows that changed, every `earlyEvery` of processing time; the final result still comes once.
+   */
+  earlyEvery?: Duration;
   /** How long after its end (in event time) a window still takes records (default 0). */
   allowedLateness?: Duration;
 }
@@ -62,6 +69,9 @@ export class WindowedStream<K, T> {
       window: this.#window,
       op,
       emit: this.#options.emit ?? 'final',
+      ...(this.#options.earlyEvery === undefined
+        ? {}
+        : { earlyEveryMs: parseDuration(this.#options.earlyEvery) }),
       allowedLatenessMs:
         this.#options.allowedLateness === undefined ? 0 : parseDuration(this.#options.allowedLateness),
       store: { name, keyFormat: windowStoreKey, valueFormat: structuredValue },

@@ -169,6 +169,8 @@ export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
   /** `topN` only: how many values to keep. */
   readonly n?: number;
   readonly emit: 'final' | 'updates';
+  /** With `emit: 'final'`: also early results of the windows that changed, every this many ms of processing time. */
+  readonly earlyEveryMs?: number;
   readonly allowedLatenessMs: number;
   readonly store: StoreSpec;
 }

@@ -161,6 +161,16 @@ export function validatePlan(plan: Plan): PlanIssue[] {
           node,
           `hopping advance must be a whole number of ms in (0, size], got ${w.advanceMs}`,
         );
+      if (node.earlyEveryMs !== undefined) {
+        if (!(node.earlyEveryMs > 0))
+          add('INVALID_ARGUMENT', node, `early results need an interval > 0 ms, got ${node.earlyEveryMs}`);
+        if (node.emit !== 'final' || (w.kind !== 'tumbling' && w.kind !== 'hopping' && w.kind !== 'session'))
+          add(
+            'INVALID_ARGUMENT',
+            node,
+            "early results go with emit: 'final' on tumbling, hopping or session windows",
+          );
+      }
       if (node.op === 'topN' && (!Number.isSafeInteger(node.n) || (node.n ?? 0) < 1))
         add('INVALID_ARGUMENT', node, `topN needs a whole number n >= 1, got ${node.n}`);
       if (!(node.allowedLatenessMs >= 0))

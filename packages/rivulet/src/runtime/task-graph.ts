@@ -159,11 +159,13 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   const eventTimes = [...operators.values()].filter(
     (o): o is EventTimeOperator => o instanceof EventTimeOperator,
   );
+  const windows = [...operators.values()].filter((o): o is WindowOperator => o instanceof WindowOperator);
   return {
     inputs,
     fireTimers: (now) => {
       for (const processor of processors) processor.fireTimers(now);
       for (const eventTime of eventTimes) eventTime.checkIdle(now);
+      for (const window of windows) window.tick(now);
     },
     timeState: () => {
       const state: Record<string, unknown> = {};
@@ -240,23 +242,23 @@ function createOperator(
           node.allowedLatenessMs,
           store,
         );
+      const early = <O extends WindowOperator>(operator: O): O =>
+        node.earlyEveryMs === undefined ? operator : operator.earlyEvery(node.earlyEveryMs);
       if (w.kind === 'session')
-        return new SessionWindowOperator(
-          label,
-          w.gapMs,
-          accumulator,
-          node.emit,
-          node.allowedLatenessMs,
-          store,
+        return early(
+          new SessionWindowOperator(label, w.gapMs, accumulator, node.emit, node.allowedLatenessMs, store),
         );
       // Hopping windows with final results and a mergeable aggregation keep one state per pane.
       if (
         w.kind === 'hopping' &&
         node.emit === 'final' &&
+        node.earlyEveryMs === undefined &&
         (node.op !== 'aggregate' || node.merge !== undefined)
       )
         return new PaneWindowOperator(label, w, accumulator, node.allowedLatenessMs, store);
-      return new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store);
+      return early(
+        new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store),
+      );
     }
     case 'map':
       return new MapOperator(label, fn(node.fn) as never);

@@ -722,3 +722,56 @@ test('sliding windows beyond the bound: late records, final and updates follow t
     { numRuns: 500 },
   );
 });
+
+test('early results: every interval of processing time, the changed windows so far (early: true); final still once', () => {
+  for (const spec of [tumbling(10), session(5)]) {
+    const p = pipeline('early');
+    p.from('events', topic('events', json<Event>()))
+      .eventTime((e) => e.ts, boundedOutOfOrder(0))
+      .keyBy((e) => e.k)
+      .window(spec, { earlyEvery: '100ms' })
+      .count('early-counts')
+      .to('out', topic('counts', json()));
+    const driver = new TestDriver(p);
+    const send = (id: number, k: string, ts: number) => driver.pipeInput('events', { id, k, v: 0, ts });
+    send(0, 'a', 1);
+    send(1, 'a', 2);
+    send(2, 'b', 3);
+    driver.advanceTime(100);
+    const first = driver
+      .readOutput('counts')
+      .map((r) => r.value as { key: string; value: number; early?: boolean });
+    assert.deepEqual(
+      first.map((w) => [w.key, w.value, w.early]),
+      [
+        ['a', 2, true],
+        ['b', 1, true],
+      ],
+      spec.kind,
+    );
+    send(3, 'a', 4);
+    driver.advanceTime(50);
+    assert.deepEqual(driver.readOutput('counts'), [], 'not before the interval has passed');
+    driver.advanceTime(50);
+    assert.deepEqual(
+      driver
+        .readOutput('counts')
+        .map((r) => r.value as { key: string; value: number; early?: boolean })
+        .map((w) => [w.key, w.value, w.early]),
+      [['a', 3, true]],
+      'only the changed window',
+    );
+    send(4, 'c', 100); // closes everything before it
+    const final = driver
+      .readOutput('counts')
+      .map((r) => r.value as { key: string; value: number; early?: boolean });
+    assert.deepEqual(
+      final.map((w) => [w.key, w.value, w.early]).sort(),
+      [
+        ['a', 3, undefined],
+        ['b', 1, undefined],
+      ],
+      `${spec.kind}: final results once, not marked early`,
+    );
+  }
+});

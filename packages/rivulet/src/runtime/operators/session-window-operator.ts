@@ -80,8 +80,16 @@ export class SessionWindowOperator extends WindowOperator {
     keep.push([start, end, acc]);
     keep.sort((a, b) => a[0] - b[0]);
     this.store.put(id, { k: key, s: keep });
+    this.touched(id);
     this.store.put(endId(end, start, key), 1);
     return this.result(key, start, end, acc, record);
+  }
+
+  protected override earlyResults(stateKey: Buffer): StreamRecord[] {
+    const state = this.store.get(stateKey) as KeySessions | undefined;
+    return (state?.s ?? []).map(([start, end, acc]) =>
+      this.result(state!.k, start, end, acc, undefined, true),
+    );
   }
 
   protected closeUpTo(bound: number): void {

@@ -55,6 +55,7 @@ export class WindowAggregateOperator extends WindowOperator {
           const previous = this.store.get(id) as WindowState | undefined;
           const acc = this.accumulator.fold(previous?.a, record.value, record.key);
           this.store.put(id, { k: record.key, a: acc });
+          this.touched(id);
           if (this.emitMode === 'updates') out.push(this.result(record.key, start, end, acc, record));
         }
       } catch (error) {
@@ -65,6 +66,13 @@ export class WindowAggregateOperator extends WindowOperator {
     }
     if (out.length > 0) this.emit(out);
     this.sendLate(late);
+  }
+
+  protected override earlyResults(stateKey: Buffer): StreamRecord[] {
+    const state = this.store.get(stateKey) as WindowState | undefined;
+    if (state === undefined) return [];
+    const end = Number(stateKey.readBigUInt64BE(0));
+    return [this.result(state.k, end - this.window.sizeMs, end, state.a, undefined, true)];
   }
 
   protected closeUpTo(bound: number): void {

@@ -26,6 +26,7 @@ export interface WindowedValue {
   key: unknown;
   window: { start: number; end: number };
   value: unknown;
+  early?: true;
 }
 
 /**
@@ -65,9 +66,46 @@ export abstract class WindowOperator extends Operator {
     end: number,
     acc: unknown,
     origin: StreamRecord | undefined,
+    early = false,
   ): StreamRecord {
     const value: WindowedValue = { key, window: { start, end }, value: this.accumulator.value(acc) };
+    if (early) value.early = true;
     return new StreamRecord(key, value, end - 1, origin?.headers, origin?.offset, origin?.origin);
+  }
+
+  /** Early results (`earlyEvery`): state keys of the windows changed since the last ones. */
+  protected readonly changed = new Set<string>();
+  #earlyEveryMs: number | undefined;
+  #lastEarly = Number.NEGATIVE_INFINITY;
+
+  /** Turns on early results every `ms` of processing time. */
+  earlyEvery(ms: number): this {
+    this.#earlyEveryMs = ms;
+    return this;
+  }
+
+  /** Notes a changed window for the next early results. */
+  protected touched(stateKey: Buffer): void {
+    if (this.#earlyEveryMs !== undefined) this.changed.add(stateKey.toString('latin1'));
+  }
+
+  /** The early results of the state under `stateKey` (none once its windows closed). */
+  protected earlyResults(_stateKey: Buffer): StreamRecord[] {
+    return [];
+  }
+
+  /**
+   * Processing time `now` (the task calls it between batches): when an interval has passed, emits the
+   * early results of the windows changed since the last ones.
+   */
+  tick(now: number): void {
+    if (this.#earlyEveryMs === undefined || now < this.#lastEarly + this.#earlyEveryMs) return;
+    this.#lastEarly = now;
+    if (this.changed.size === 0) return;
+    const out: StreamRecord[] = [];
+    for (const id of [...this.changed].sort()) out.push(...this.earlyResults(Buffer.from(id, 'latin1')));
+    this.changed.clear();
+    if (out.length > 0) this.emit(out);
   }
 
   /** Sends late records on (each late operator gets its own copies) and counts them. */
