@@ -17,6 +17,16 @@ export class SampleSet {
   }
 
   /** The median over repeats, or undefined when the case or metric was never measured. */
+  /** The medians of `metric` for those of `caseNames` that were measured, as baselines. */
+  medians(caseNames: readonly string[], metric: string): Array<{ name: string; value: number }> {
+    const out: Array<{ name: string; value: number }> = [];
+    for (const name of caseNames) {
+      const value = this.median(name, metric);
+      if (value !== undefined) out.push({ name, value });
+    }
+    return out;
+  }
+
   median(caseName: string, metric: string): number | undefined {
     const values = this.#cases.get(caseName)?.get(metric);
     return values === undefined ? undefined : median(values);

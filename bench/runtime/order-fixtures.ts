@@ -1,4 +1,5 @@
 import { type Log, partitionForKey } from '../../packages/rivulet/src/index.ts';
+import { Xorshift32 } from '../xorshift32.ts';
 
 /** The input record of every runtime case: about 100 bytes of JSON, keyed by `user`. */
 export interface Order {
@@ -39,33 +40,23 @@ export function nowMs(): number {
  * the same records, so the engine, the floor and RxJS see identical input.
  */
 export class OrderGenerator {
-  #state: number;
+  readonly #random: Xorshift32;
   #next = 0;
   readonly #keys: number;
 
   constructor(keys: number, seed = 42) {
     this.#keys = keys;
-    this.#state = seed >>> 0 || 1;
-  }
-
-  /** xorshift32: cheap and reproducible. */
-  #random(): number {
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state;
+    this.#random = new Xorshift32(seed);
   }
 
   next(ts: number): Order {
-    const user = `user-${String(this.#random() % this.#keys).padStart(6, '0')}`;
+    const user = `user-${String(this.#random.next() % this.#keys).padStart(6, '0')}`;
     return {
       id: this.#next++,
       user,
-      amount: this.#random() % 1000,
+      amount: this.#random.next() % 1000,
       currency: 'EUR',
-      channel: this.#random() % 2 === 0 ? 'web' : 'store',
+      channel: this.#random.next() % 2 === 0 ? 'web' : 'store',
       ts,
     };
   }

@@ -120,12 +120,7 @@ function baselinesFor(
     what === 'engine'
       ? [...(p2 === undefined ? [] : [`engine-${kind}${guarantee}`]), `floor-${kind}`, `rxjs-${kind}`]
       : [`rxjs-${kind}`];
-  const out: Array<{ name: string; value: number }> = [];
-  for (const name of names) {
-    const value = samples.median(name, metric);
-    if (value !== undefined) out.push({ name, value });
-  }
-  return out;
+  return samples.medians(names, metric);
 }
 
 function buildResults(samples: SampleSet): BenchResult[] {

@@ -1,5 +1,6 @@
 import { type Log, partitionForKey } from '../../packages/rivulet/src/index.ts';
 import { PARTITIONS } from '../runtime/order-fixtures.ts';
+import { Xorshift32 } from '../xorshift32.ts';
 
 /** The input record of every windows case: about 55 bytes of JSON, keyed by `user`. */
 export interface Click {
@@ -34,29 +35,19 @@ export const flushTs = (records: number): number =>
  * so the engine, the floor and RxJS see identical input.
  */
 export class ClickGenerator {
-  #state: number;
+  readonly #random: Xorshift32;
   #next = 0;
   readonly #users: number;
 
   constructor(users: number, seed = 42) {
     this.#users = users;
-    this.#state = seed >>> 0 || 1;
-  }
-
-  /** xorshift32: cheap and reproducible. */
-  #random(): number {
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state;
+    this.#random = new Xorshift32(seed);
   }
 
   next(): Click {
     const due = START_TS + Math.floor((this.#next++ * 1000) / EVENT_RATE);
-    const user = `user-${String(this.#random() % this.#users).padStart(6, '0')}`;
-    return { user, amount: this.#random() % 1000, ts: due - (this.#random() % (JITTER_MS + 1)) };
+    const user = `user-${String(this.#random.next() % this.#users).padStart(6, '0')}`;
+    return { user, amount: this.#random.next() % 1000, ts: due - (this.#random.next() % (JITTER_MS + 1)) };
   }
 }
 

@@ -83,12 +83,7 @@ function baselinesFor(
   if (match === null) return [];
   const [, who, kind] = match;
   const names = who === 'engine' ? [`floor-${kind}`, `rxjs-${kind}`] : [`rxjs-${kind}`];
-  const out: Array<{ name: string; value: number }> = [];
-  for (const name of names) {
-    const value = samples.median(name, metric);
-    if (value !== undefined) out.push({ name, value });
-  }
-  return out;
+  return samples.medians(names, metric);
 }
 
 function buildResults(samples: SampleSet): BenchResult[] {

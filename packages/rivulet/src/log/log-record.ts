@@ -65,28 +65,4 @@ export class LogRecord {
   get valueSize(): number {
     return Math.max(this.#valueLength, 0);
   }
-
-  /** Key length in bytes, -1 without key. */
-  get keyLength(): number {
-    return this.#keyLength;
-  }
-
-  /** Value length in bytes, -1 for a tombstone. */
-  get valueLength(): number {
-    return this.#valueLength;
-  }
-
-  /** Copies the key bytes (none without key) into `target` at `at`; returns the position after them. */
-  copyKey(target: Uint8Array, at: number): number {
-    if (this.#keyLength <= 0) return at;
-    this.#buffer.copy(target, at, this.#keyStart, this.#keyStart + this.#keyLength);
-    return at + this.#keyLength;
-  }
-
-  /** Copies the value bytes (none for a tombstone) into `target` at `at`; returns the position after them. */
-  copyValue(target: Uint8Array, at: number): number {
-    if (this.#valueLength <= 0) return at;
-    this.#buffer.copy(target, at, this.#valueStart, this.#valueStart + this.#valueLength);
-    return at + this.#valueLength;
-  }
 }

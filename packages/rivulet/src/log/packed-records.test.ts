@@ -48,7 +48,7 @@ test('packed records (drafts, and log records read from a batch) unpack to the s
           }));
         const fromDrafts = unpackRecords(packRecords(records));
         assert.deepEqual(seen(fromDrafts), expected);
-        // Records read from the log (views into a batch) pack without views of their bytes.
+        // Records read from the log (key and value are views made by getters) pack the same way.
         const batch = encodeBatch(records, 0, records.length, { baseOffset: base });
         const read: LogRecord[] = [];
         decodeBatchRecords(batch, 0, base, read);

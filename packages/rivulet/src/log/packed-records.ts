@@ -1,5 +1,4 @@
 import type { Headers } from '../model/index.ts';
-import { LogRecord } from './log-record.ts';
 import type { EncodableRecord } from './record-batch.ts';
 
 /**
@@ -20,15 +19,15 @@ function lengthOf(bytes: Uint8Array | null): number {
   return bytes === null ? -1 : bytes.length;
 }
 
-/** Packs `records` (a LogRecord is packed without making views of its bytes). */
+/** Packs `records` (records to append: keys and values are copied into one buffer). */
 export function packRecords(records: readonly EncodableRecord[]): PackedRecords {
   const count = records.length;
   const meta = new Float64Array(count * 3);
   let size = 0;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
-    const keyLength = r instanceof LogRecord ? r.keyLength : lengthOf(r.key);
-    const valueLength = r instanceof LogRecord ? r.valueLength : lengthOf(r.value);
+    const keyLength = lengthOf(r.key);
+    const valueLength = lengthOf(r.value);
     meta[i * 3] = r.timestamp;
     meta[i * 3 + 1] = keyLength;
     meta[i * 3 + 2] = valueLength;
@@ -38,23 +37,18 @@ export function packRecords(records: readonly EncodableRecord[]): PackedRecords 
   let at = 0;
   let headers: PackedRecords['headers'];
   for (let i = 0; i < count; i++) {
-    const r = records[i]!;
-    if (r instanceof LogRecord) {
-      at = r.copyValue(bytes, r.copyKey(bytes, at));
-    } else {
-      const { key, value } = r;
-      if (key !== null) {
-        bytes.set(key, at);
-        at += key.length;
-      }
-      if (value !== null) {
-        bytes.set(value, at);
-        at += value.length;
-      }
+    const { key, value, headers: h } = records[i]!;
+    if (key !== null) {
+      bytes.set(key, at);
+      at += key.length;
     }
-    if (r.headers !== undefined && r.headers.size > 0) {
+    if (value !== null) {
+      bytes.set(value, at);
+      at += value.length;
+    }
+    if (h !== undefined && h.size > 0) {
       headers ??= [];
-      headers.push([i, [...r.headers]]);
+      headers.push([i, [...h]]);
     }
   }
   return { count, bytes, meta, headers };

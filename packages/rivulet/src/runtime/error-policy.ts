@@ -38,11 +38,6 @@ export class ErrorRouter {
     this.#writer = writer;
   }
 
-  /** The dead-letter topics the policies name. */
-  deadLetterTopics(): string[] {
-    return Object.values(this.#policies).flatMap((p) => (typeof p === 'object' ? [p.deadLetter] : []));
-  }
-
   handle(
     boundary: Boundary,
     error: EngineError,
@@ -83,6 +78,11 @@ export class ErrorRouter {
     );
     count.deadLettered++;
   }
+}
+
+/** The dead-letter topics the policies name. */
+export function deadLetterTopics(policies: ErrorPolicies): string[] {
+  return Object.values(policies).flatMap((p) => (typeof p === 'object' ? [p.deadLetter] : []));
 }
 
 export function validatePolicies(policies: ErrorPolicies): void {

@@ -20,7 +20,7 @@ import {
   setOffset,
   type TaskTimeState,
 } from './checkpoint.ts';
-import { type Boundary, type ErrorPolicies, ErrorRouter, validatePolicies } from './error-policy.ts';
+import { type Boundary, deadLetterTopics, type ErrorPolicies, validatePolicies } from './error-policy.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { TaskLoop } from './task-loop.ts';
@@ -129,9 +129,7 @@ export class PipelineRunner {
     this.plan = plan;
     this.#options = resolveOptions(options);
     validatePolicies(this.#options.errors);
-    this.#deadLetterTopics = new ErrorRouter(this.#options.errors, () => {
-      throw new Error('unused');
-    }).deadLetterTopics();
+    this.#deadLetterTopics = deadLetterTopics(this.#options.errors);
     this.#topology = buildTopology(plan);
   }
 

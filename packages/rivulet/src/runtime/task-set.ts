@@ -5,6 +5,7 @@ import type { Plan, SubTopology, Topology } from '../plan/index.ts';
 import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
 import type { TaskTimeState } from './checkpoint.ts';
 import { type OffsetTable, setOffset } from './checkpoint.ts';
+import { CombinedWatermark } from './combined-watermark.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import type { WindowStateStore } from './operators/window-operator.ts';
@@ -12,7 +13,7 @@ import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
 import { buildTaskGraph, type TaskGraph, type TaskInput } from './task-graph.ts';
 import { type RangeStore, TimerStore } from './timer-store.ts';
-import { CombinedWatermark, readWatermark } from './watermark-record.ts';
+import { readWatermark } from './watermark-record.ts';
 
 /** A task's id in checkpoints: `<sub-topology>:<partition>`. */
 function taskId(task: { sub: SubTopology; partition: number }): string {

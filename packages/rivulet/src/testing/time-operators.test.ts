@@ -38,6 +38,12 @@ function readingsArb(bound: number): fc.Arbitrary<Reading[]> {
     });
 }
 
+/** An out-of-orderness bound up to `maxBound` and readings for it. */
+const streamArb = (maxBound: number) =>
+  fc
+    .integer({ min: 0, max: maxBound })
+    .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings })));
+
 function source(bound: number) {
   const p = pipeline('time-ops');
   const keyed = p
@@ -74,68 +80,56 @@ test('crosses emits once per crossing of the threshold, up and down, per key', (
 
 test('dedupe keeps a record unless its key kept one less than `within` before it (until the watermark ends that)', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 40 }),
-      fc
-        .integer({ min: 0, max: 15 })
-        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
-      (within, { bound, readings }) => {
-        const { p, keyed } = source(bound);
-        keyed.dedupe('once', within).to('out', topic('kept', json<Reading>()));
-        const driver = new TestDriver(p);
-        for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
-        let watermark = Number.NEGATIVE_INFINITY;
-        const first = new Map<string, number>();
-        const expected: Reading[] = [];
-        for (const r of [...readings, FLUSH]) {
-          const f = first.get(r.k);
-          if (f === undefined || r.ts >= f + within) {
-            first.set(r.k, r.ts);
-            expected.push(r);
-          }
-          watermark = Math.max(watermark, r.ts - bound);
-          for (const [k, t] of first) if (t + within <= watermark) first.delete(k);
+    fc.property(fc.integer({ min: 1, max: 40 }), streamArb(15), (within, { bound, readings }) => {
+      const { p, keyed } = source(bound);
+      keyed.dedupe('once', within).to('out', topic('kept', json<Reading>()));
+      const driver = new TestDriver(p);
+      for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
+      let watermark = Number.NEGATIVE_INFINITY;
+      const first = new Map<string, number>();
+      const expected: Reading[] = [];
+      for (const r of [...readings, FLUSH]) {
+        const f = first.get(r.k);
+        if (f === undefined || r.ts >= f + within) {
+          first.set(r.k, r.ts);
+          expected.push(r);
         }
-        assert.deepEqual(
-          driver.readOutput('kept').map((o) => o.value),
-          expected,
-        );
-      },
-    ),
+        watermark = Math.max(watermark, r.ts - bound);
+        for (const [k, t] of first) if (t + within <= watermark) first.delete(k);
+      }
+      assert.deepEqual(
+        driver.readOutput('kept').map((o) => o.value),
+        expected,
+      );
+    }),
     { numRuns: 500 },
   );
 });
 
 test('silence fires once per key when no record came for the gap after its latest (event time)', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 40 }),
-      fc
-        .integer({ min: 0, max: 15 })
-        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
-      (gap, { bound, readings }) => {
-        const { p, keyed } = source(bound);
-        keyed.silence('quiet', gap).to('out', topic('silent', json()));
-        const driver = new TestDriver(p);
-        for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
-        let watermark = Number.NEGATIVE_INFINITY;
-        const last = new Map<string, number>();
-        const expected: unknown[] = [];
-        for (const r of [...readings, FLUSH]) {
-          last.set(r.k, Math.max(last.get(r.k) ?? Number.NEGATIVE_INFINITY, r.ts));
-          watermark = Math.max(watermark, r.ts - bound);
-          const due = [...last].filter(([, t]) => t + gap <= watermark).sort((a, b) => a[1] - b[1]);
-          for (const [k, t] of due) {
-            expected.push({ key: k, lastSeen: t, silentSince: t + gap });
-            last.delete(k);
-          }
+    fc.property(fc.integer({ min: 1, max: 40 }), streamArb(15), (gap, { bound, readings }) => {
+      const { p, keyed } = source(bound);
+      keyed.silence('quiet', gap).to('out', topic('silent', json()));
+      const driver = new TestDriver(p);
+      for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
+      let watermark = Number.NEGATIVE_INFINITY;
+      const last = new Map<string, number>();
+      const expected: unknown[] = [];
+      for (const r of [...readings, FLUSH]) {
+        last.set(r.k, Math.max(last.get(r.k) ?? Number.NEGATIVE_INFINITY, r.ts));
+        watermark = Math.max(watermark, r.ts - bound);
+        const due = [...last].filter(([, t]) => t + gap <= watermark).sort((a, b) => a[1] - b[1]);
+        for (const [k, t] of due) {
+          expected.push({ key: k, lastSeen: t, silentSince: t + gap });
+          last.delete(k);
         }
-        assert.deepEqual(
-          new Set(driver.readOutput('silent').map((o) => JSON.stringify(o.value))),
-          new Set(expected.map((e) => JSON.stringify(e))),
-        );
-      },
-    ),
+      }
+      assert.deepEqual(
+        new Set(driver.readOutput('silent').map((o) => JSON.stringify(o.value))),
+        new Set(expected.map((e) => JSON.stringify(e))),
+      );
+    }),
     { numRuns: 500 },
   );
 });
@@ -161,63 +155,51 @@ test('silence by processing time fires from the clock', () => {
 
 test('throttle passes a key first record, then nothing for the interval after it', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 40 }),
-      fc
-        .integer({ min: 0, max: 15 })
-        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
-      (interval, { bound, readings }) => {
-        const { p, keyed } = source(bound);
-        keyed.throttle('calm', interval).to('out', topic('passed', json<Reading>()));
-        const driver = new TestDriver(p);
-        for (const r of readings) driver.pipeInput('readings', r);
-        const passed = new Map<string, number>();
-        const expected = readings.filter((r) => {
-          const last = passed.get(r.k);
-          if (last !== undefined && r.ts < last + interval) return false;
-          passed.set(r.k, r.ts);
-          return true;
-        });
-        assert.deepEqual(
-          driver.readOutput('passed').map((o) => o.value),
-          expected,
-        );
-      },
-    ),
+    fc.property(fc.integer({ min: 1, max: 40 }), streamArb(15), (interval, { bound, readings }) => {
+      const { p, keyed } = source(bound);
+      keyed.throttle('calm', interval).to('out', topic('passed', json<Reading>()));
+      const driver = new TestDriver(p);
+      for (const r of readings) driver.pipeInput('readings', r);
+      const passed = new Map<string, number>();
+      const expected = readings.filter((r) => {
+        const last = passed.get(r.k);
+        if (last !== undefined && r.ts < last + interval) return false;
+        passed.set(r.k, r.ts);
+        return true;
+      });
+      assert.deepEqual(
+        driver.readOutput('passed').map((o) => o.value),
+        expected,
+      );
+    }),
     { numRuns: 500 },
   );
 });
 
 test('sample emits per key and interval the latest record, once the watermark passes the interval', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 40 }),
-      fc
-        .integer({ min: 0, max: 15 })
-        .chain((bound) => readingsArb(bound).map((readings) => ({ bound, readings }))),
-      (interval, { bound, readings }) => {
-        const { p, keyed } = source(bound);
-        keyed.sample('every', interval).to('out', topic('samples', json<Reading>()));
-        const driver = new TestDriver(p);
-        for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
-        const latest = new Map<string, Reading>();
-        for (const r of readings) {
-          const slot = `${r.k}|${r.ts - (r.ts % interval)}`;
-          const current = latest.get(slot);
-          if (current === undefined || r.ts >= current.ts) latest.set(slot, r);
-        }
-        const got = driver.readOutput('samples');
-        for (const o of got) {
-          const r = o.value as Reading;
-          assert.equal(o.timestamp, r.ts - (r.ts % interval) + interval, 'a sample carries its interval end');
-        }
-        assert.deepEqual(
-          new Set(got.map((o) => JSON.stringify(o.value))),
-          new Set([...latest.values()].map((r) => JSON.stringify(r))),
-        );
-        assert.equal(got.length, latest.size, 'one sample per key and interval');
-      },
-    ),
+    fc.property(fc.integer({ min: 1, max: 40 }), streamArb(15), (interval, { bound, readings }) => {
+      const { p, keyed } = source(bound);
+      keyed.sample('every', interval).to('out', topic('samples', json<Reading>()));
+      const driver = new TestDriver(p);
+      for (const r of [...readings, FLUSH]) driver.pipeInput('readings', r);
+      const latest = new Map<string, Reading>();
+      for (const r of readings) {
+        const slot = `${r.k}|${r.ts - (r.ts % interval)}`;
+        const current = latest.get(slot);
+        if (current === undefined || r.ts >= current.ts) latest.set(slot, r);
+      }
+      const got = driver.readOutput('samples');
+      for (const o of got) {
+        const r = o.value as Reading;
+        assert.equal(o.timestamp, r.ts - (r.ts % interval) + interval, 'a sample carries its interval end');
+      }
+      assert.deepEqual(
+        new Set(got.map((o) => JSON.stringify(o.value))),
+        new Set([...latest.values()].map((r) => JSON.stringify(r))),
+      );
+      assert.equal(got.length, latest.size, 'one sample per key and interval');
+    }),
     { numRuns: 500 },
   );
 });

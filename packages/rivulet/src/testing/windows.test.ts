@@ -152,6 +152,12 @@ function eventsArb(bound: number, within: boolean): fc.Arbitrary<Event[]> {
     });
 }
 
+/** An out-of-orderness bound up to `maxBound` and a stream for it (see eventsArb). */
+const streamArb = (maxBound: number, within: boolean) =>
+  fc
+    .integer({ min: 0, max: maxBound })
+    .chain((bound) => eventsArb(bound, within).map((events) => ({ bound, events })));
+
 const flush = (events: Event[]): Event[] => [...events, { id: -1, k: 'flush', v: 0, ts: FLUSH_TS }];
 const sorted = (results: Result[]) =>
   [...results]
@@ -165,9 +171,7 @@ test('within the out-of-orderness bound, final window results equal a batch reco
       specArb,
       fc.integer({ min: 0, max: 30 }),
       fc.integer({ min: 0, max: 20 }),
-      fc
-        .integer({ min: 0, max: 30 })
-        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      streamArb(30, true),
       (spec, _unused, lateness, { bound, events }) => {
         const out = run(flush(events), spec, bound, lateness, 'final');
         assert.deepEqual(out.late, []);
@@ -195,9 +199,7 @@ test('beyond the bound: every record is in its open windows or in late, exactly 
       fc.integer({ min: 0, max: 20 }),
       fc.integer({ min: 0, max: 20 }),
       fc.constantFrom('final' as const, 'updates' as const),
-      fc
-        .integer({ min: 0, max: 20 })
-        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      streamArb(20, false),
       (spec, _unused, lateness, emit, { bound, events }) => {
         const input = flush(events);
         const out = run(input, spec, bound, lateness, emit);
@@ -318,9 +320,7 @@ test('session windows within the bound equal a batch recomputation (runs of reco
     fc.property(
       fc.integer({ min: 1, max: 40 }),
       fc.integer({ min: 0, max: 20 }),
-      fc
-        .integer({ min: 0, max: 30 })
-        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      streamArb(30, true),
       (gap, lateness, { bound, events }) => {
         const out = runSessions(flush(events), gap, bound, lateness, 'final');
         assert.deepEqual(out.late, []);
@@ -356,9 +356,7 @@ test('session windows beyond the bound follow the rules: merges, lateness and co
       fc.integer({ min: 1, max: 40 }),
       fc.integer({ min: 0, max: 20 }),
       fc.constantFrom('final' as const, 'updates' as const),
-      fc
-        .integer({ min: 0, max: 20 })
-        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      streamArb(20, false),
       (gap, lateness, emit, { bound, events }) => {
         const input = flush(events);
         const out = runSessions(input, gap, bound, lateness, emit);
@@ -503,9 +501,7 @@ test('countDistinct (exact), topN and approximate countDistinct per window equal
     fc.property(
       fc.integer({ min: 1, max: 30 }),
       fc.integer({ min: 1, max: 4 }),
-      fc
-        .integer({ min: 0, max: 15 })
-        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      streamArb(15, true),
       (size, n, { bound, events }) => {
         const p = pipeline('distinct');
         const keyed = p
@@ -589,40 +585,34 @@ test('windowAll: one window state over every record, keyed all', () => {
 
 test('decaying windows: every result is the key records so far, weighted 2^(-age / halfLife) from the key latest time', () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 100 }),
-      fc
-        .integer({ min: 0, max: 30 })
-        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
-      (halfLife, { bound, events }) => {
-        const p = pipeline('decay');
-        const keyed = p
-          .from('events', topic('events', json<Event>()))
-          .eventTime((e) => e.ts, boundedOutOfOrder(bound))
-          .keyBy((e) => e.k);
-        keyed
-          .window(decaying(halfLife), { emit: 'updates' })
-          .sum('weighted', (e) => e.v)
-          .to('s', topic('s', json()));
-        const driver = new TestDriver(p);
-        for (const e of events) driver.pipeInput('events', e);
-        const results = driver
-          .readOutput('s')
-          .map((r) => r.value as { key: string; window: { start: number; end: number }; value: number });
-        assert.equal(results.length, events.length, 'one result per record');
-        events.forEach((e, i) => {
-          const seen = events.slice(0, i + 1).filter((x) => x.k === e.k);
-          const at = Math.max(...seen.map((x) => x.ts));
-          const expected = seen.reduce((sum, x) => sum + x.v * 2 ** (-(at - x.ts) / halfLife), 0);
-          const got = results[i]!;
-          assert.deepEqual(got.window, { start: Math.min(...seen.map((x) => x.ts)), end: at + 1 });
-          assert.ok(
-            Math.abs(got.value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
-            `${got.value} vs ${expected}`,
-          );
-        });
-      },
-    ),
+    fc.property(fc.integer({ min: 1, max: 100 }), streamArb(30, false), (halfLife, { bound, events }) => {
+      const p = pipeline('decay');
+      const keyed = p
+        .from('events', topic('events', json<Event>()))
+        .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+        .keyBy((e) => e.k);
+      keyed
+        .window(decaying(halfLife), { emit: 'updates' })
+        .sum('weighted', (e) => e.v)
+        .to('s', topic('s', json()));
+      const driver = new TestDriver(p);
+      for (const e of events) driver.pipeInput('events', e);
+      const results = driver
+        .readOutput('s')
+        .map((r) => r.value as { key: string; window: { start: number; end: number }; value: number });
+      assert.equal(results.length, events.length, 'one result per record');
+      events.forEach((e, i) => {
+        const seen = events.slice(0, i + 1).filter((x) => x.k === e.k);
+        const at = Math.max(...seen.map((x) => x.ts));
+        const expected = seen.reduce((sum, x) => sum + x.v * 2 ** (-(at - x.ts) / halfLife), 0);
+        const got = results[i]!;
+        assert.deepEqual(got.window, { start: Math.min(...seen.map((x) => x.ts)), end: at + 1 });
+        assert.ok(
+          Math.abs(got.value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+          `${got.value} vs ${expected}`,
+        );
+      });
+    }),
     { numRuns: 500 },
   );
 });
@@ -643,9 +633,7 @@ test('sliding windows: each record gets the aggregate of its key records in [t -
     fc.property(
       fc.integer({ min: 0, max: 40 }),
       fc.integer({ min: 0, max: 20 }),
-      fc
-        .integer({ min: 0, max: 30 })
-        .chain((bound) => eventsArb(bound, true).map((events) => ({ bound, events }))),
+      streamArb(30, true),
       (size, lateness, { bound, events }) => {
         const out = runSliding(flush(events), size, bound, lateness, 'final');
         assert.deepEqual(out.late, []);
@@ -672,9 +660,7 @@ test('sliding windows beyond the bound: late records, final and updates follow t
       fc.integer({ min: 0, max: 40 }),
       fc.integer({ min: 0, max: 20 }),
       fc.constantFrom('final' as const, 'updates' as const),
-      fc
-        .integer({ min: 0, max: 20 })
-        .chain((bound) => eventsArb(bound, false).map((events) => ({ bound, events }))),
+      streamArb(20, false),
       (size, lateness, emit, { bound, events }) => {
         const input = flush(events);
         const out = runSliding(input, size, bound, lateness, emit);

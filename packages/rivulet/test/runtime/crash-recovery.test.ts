@@ -353,6 +353,8 @@ test(
       records: 40_000,
       cycles: 8,
       lmdb: { deleteChance: 0.5 },
+      // Restores from the changelog after a deletion take a while; give killed runs time to commit.
+      killWindowMs: 2500,
     }),
 );
 

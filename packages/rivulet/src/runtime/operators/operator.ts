@@ -1,4 +1,5 @@
 import { EngineError, isEngineError } from '../../model/index.ts';
+import { CombinedWatermark } from '../combined-watermark.ts';
 import type { Boundary, ErrorRouter } from '../error-policy.ts';
 import type { StreamRecord } from '../stream-record.ts';
 
@@ -105,14 +106,13 @@ export class PassThroughOperator extends Operator {
  * input not heard from yet counts as no watermark at all), idle only when every input is.
  */
 export class MergeOperator extends Operator {
-  readonly #inputs = new Map<Operator | undefined, { watermark: number; idle: boolean }>();
-  readonly #inputCount: number;
-  #last = Number.NEGATIVE_INFINITY;
-  #lastIdle = false;
+  readonly #watermark: CombinedWatermark;
+  /** Which input each parent operator is. */
+  readonly #inputs = new Map<Operator | undefined, number>();
 
   constructor(label: string, inputCount: number) {
     super(label);
-    this.#inputCount = inputCount;
+    this.#watermark = new CombinedWatermark(inputCount);
   }
 
   process(batch: StreamRecord[]): void {
@@ -120,21 +120,12 @@ export class MergeOperator extends Operator {
   }
 
   override onWatermark(watermark: number, idle: boolean, from?: Operator): void {
-    this.#inputs.set(from, { watermark, idle });
-    let combined = Number.POSITIVE_INFINITY;
-    let allIdle = this.#inputs.size === this.#inputCount;
-    for (const input of this.#inputs.values()) {
-      if (!input.idle) {
-        allIdle = false;
-        combined = Math.min(combined, input.watermark);
-      }
+    let input = this.#inputs.get(from);
+    if (input === undefined) {
+      input = this.#inputs.size;
+      this.#inputs.set(from, input);
     }
-    if (this.#inputs.size < this.#inputCount) combined = Number.NEGATIVE_INFINITY;
-    if (allIdle) combined = Math.max(...[...this.#inputs.values()].map((i) => i.watermark));
-    if (combined > this.#last || allIdle !== this.#lastIdle) {
-      this.#last = Math.max(this.#last, combined);
-      this.#lastIdle = allIdle;
-      this.emitWatermark(this.#last, allIdle);
-    }
+    if (this.#watermark.update(input, watermark, idle))
+      this.emitWatermark(this.#watermark.current, this.#watermark.idle);
   }
 }

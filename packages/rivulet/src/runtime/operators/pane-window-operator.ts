@@ -15,12 +15,6 @@ function gcd(a: number, b: number): number {
 
 const paneKey = (end: number, key: unknown): Buffer => windowStateKey([], [end], key);
 
-function endBytes(end: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, end))), 0);
-  return b;
-}
-
 /**
  * Hopping windows with final results, by panes: time is cut into panes of gcd(size, advance), each
  * record is folded into the state of its key in its one pane (instead of into size / advance windows),
@@ -83,10 +77,10 @@ export class PaneWindowOperator extends WindowOperator {
     let end = this.#windowEndAtOrAfter(Number.isFinite(this.#closedBound) ? this.#closedBound + 1 : 0);
     while (end <= bound) {
       const start = end - this.#size;
-      const panes = this.store.range(endBytes(start + 1), endBytes(end + 1));
+      const panes = this.store.range(WindowOperator.endBound([], start), WindowOperator.endBound([], end));
       if (panes.length === 0) {
         // Skip to the first window holding the next pane, if any.
-        const [next] = this.store.range(endBytes(start + 1), undefined, { limit: 1 });
+        const [next] = this.store.range(WindowOperator.endBound([], start), undefined, { limit: 1 });
         if (next === undefined) break;
         const paneEnd = Number(Buffer.from(next.key).readBigUInt64BE(0));
         end = Math.max(end + this.#advance, this.#windowEndAtOrAfter(paneEnd));
@@ -109,7 +103,7 @@ export class PaneWindowOperator extends WindowOperator {
         out.push(this.result(state.k, start, end, state.a, undefined));
       }
       // No later window reaches back to panes ending at or before the next window's start.
-      for (const entry of this.store.range(undefined, endBytes(start + this.#advance + 1)))
+      for (const entry of this.store.range(undefined, WindowOperator.endBound([], start + this.#advance)))
         this.store.delete(entry.key);
       end += this.#advance;
     }

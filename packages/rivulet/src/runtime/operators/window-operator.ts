@@ -116,11 +116,17 @@ export abstract class WindowOperator extends Operator {
     for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
   }
 
-  /** The first key of the store after every entry whose 8 bytes at `at` encode an end <= bound. */
+  /**
+   * The first store key after every entry keyed `prefix` + 8-byte time <= `bound` (a range's exclusive
+   * upper end; below 0 it is the first time-keyed entry).
+   */
   protected static endBound(prefix: number[], bound: number): Buffer {
     const to = Buffer.alloc(prefix.length + 8);
     to.set(prefix, 0);
-    to.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1)), prefix.length);
+    to.writeBigUInt64BE(
+      BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1))),
+      prefix.length,
+    );
     return to;
   }
 
