@@ -29,9 +29,14 @@ export type MatchOutput<T, K> = { match: Match<T, K> } | { late: T };
  * Runs a pattern per key as a processor. Records are held in state until the watermark passes their
  * time (an event-time timer at t + 1), then fed in event-time order (arrival order on ties), so matching
  * is the same however records were batched or interleaved. Every record meeting the begin stage's
- * condition starts a partial match (overlapping matches are all found). A record that arrives after the
- * key's records at or after its time were fed is late. A pattern ending in notFollowedBy completes when
- * the watermark passes its deadline (first record's time + within) with no record meeting that stage.
+ * condition starts a partial match (overlapping matches are all found). A stage with a range of counts
+ * (`times(n, m)`, `oneOrMore()`) forks after each record from its n-th on: one partial match moves on,
+ * one keeps taking records up to m, so every count gives its own match. A partial match takes no record
+ * `within` or more after its first, and leaves the state once the key's matching has reached that time
+ * (so with `within`, which oneOrMore() requires, the state of a key holds only the partial matches
+ * started less than `within` before its last fed record). A record that arrives after the key's records
+ * at or after its time were fed is late. A pattern ending in notFollowedBy completes when the watermark
+ * passes its deadline (first record's time + within) with no record meeting that stage.
  */
 export function patternProcessor<T, K>(
   pattern: Pattern<T>,
@@ -42,6 +47,11 @@ export function patternProcessor<T, K>(
   if (stages.length === 0) throw new TypeError('pattern: it has no stage');
   if (stages.at(-1)!.contiguity === 'absent' && within === undefined)
     throw new TypeError('pattern: a pattern ending in notFollowedBy needs within(duration): its deadline');
+  const unbounded = stages.find((s) => s.maxTimes === Number.POSITIVE_INFINITY);
+  if (unbounded !== undefined && within === undefined)
+    throw new TypeError(
+      `pattern: oneOrMore() on '${unbounded.name}' needs within(duration): it bounds the loop and its state`,
+    );
   stages.forEach((s, i) => {
     const following = stages[i + 1];
     if (
@@ -67,6 +77,17 @@ export function patternProcessor<T, K>(
     }
     out.push({ ...p, stage: index, taken: 0 });
     if (stages[index]!.optional) enter(p, index + 1, out, done);
+  };
+
+  /**
+   * A partial match that just took a record in stage `p.stage`: once the stage has its fewest records it
+   * moves on (to the next stage, or done), and while it has fewer than its most it also stays to take
+   * the next record meeting the condition; both, between the two bounds.
+   */
+  const advance = (p: PartialMatch<T>, out: PartialMatch<T>[], done: PartialMatch<T>[]): void => {
+    const stage = stages[p.stage]!;
+    if (p.taken >= stage.times) enter(p, p.stage + 1, out, done);
+    if (p.taken < stage.maxTimes) out.push(p);
   };
 
   const take = (
@@ -107,9 +128,7 @@ export function patternProcessor<T, K>(
       }
       const following = stages[p.stage + 1]!;
       if (following.condition(value, context)) {
-        const taken = take({ ...p, stage: p.stage + 1, taken: 0 }, following, value, ts, index);
-        if (taken.taken === following.times) enter(taken, p.stage + 2, out, done);
-        else out.push(taken);
+        advance(take({ ...p, stage: p.stage + 1, taken: 0 }, following, value, ts, index), out, done);
       } else out.push(p);
       return;
     }
@@ -120,9 +139,7 @@ export function patternProcessor<T, K>(
       if (!strict) out.push(p);
       return;
     }
-    const taken = take(p, stage, value, ts, index);
-    if (taken.taken === stage.times) enter(taken, p.stage + 1, out, done);
-    else out.push(taken);
+    advance(take(p, stage, value, ts, index), out, done);
   };
 
   const emit = (ctx: ProcessorContext<K>, done: PartialMatch<T>[], results: MatchOutput<T, K>[]): void => {
@@ -161,15 +178,17 @@ export function patternProcessor<T, K>(
         for (const p of partials) step(p, value, ts, index, next, done);
         const first = stages[0]!;
         if (first.condition(value, { matched: {} })) {
-          const started = take(
-            { stage: 0, taken: 0, matched: {}, start: ts, end: ts, lastIndex: index },
-            first,
-            value,
-            ts,
-            index,
+          advance(
+            take(
+              { stage: 0, taken: 0, matched: {}, start: ts, end: ts, lastIndex: index },
+              first,
+              value,
+              ts,
+              index,
+            ),
+            next,
+            done,
           );
-          if (started.taken === first.times) enter(started, 1, next, done);
-          else next.push(started);
         }
         emit(ctx, done, results);
         for (const p of next)
@@ -178,15 +197,14 @@ export function patternProcessor<T, K>(
         partials = next;
         index++;
       }
-      // Trailing absences whose deadline passed without the unwanted record: complete.
+      // Trailing absences whose deadline passed without the unwanted record: complete. Every record fed
+      // from now on is at `at` or later, so any other partial match past its deadline can take none: drop
+      // it (this is what bounds the state of oneOrMore loops when the key goes quiet).
       const done: PartialMatch<T>[] = [];
       partials = partials.filter((p) => {
-        const waiting = stages[p.stage]!.contiguity === 'absent' && p.stage === stages.length - 1;
-        if (waiting && p.start + within! <= at) {
-          done.push(p);
-          return false;
-        }
-        return true;
+        if (within === undefined || p.start + within > at) return true;
+        if (stages[p.stage]!.contiguity === 'absent' && p.stage === stages.length - 1) done.push(p);
+        return false;
       });
       emit(ctx, done, results);
       const fedBefore = Math.max(nfa.fedBefore, at);

@@ -17,8 +17,17 @@ export interface PatternStage<T> {
    * condition), `absent` (`notFollowedBy`: no record meeting the condition may come).
    */
   readonly contiguity: 'strict' | 'relaxed' | 'absent';
-  /** How many records the stage takes (`times(n)`; 1 by default). */
+  /**
+   * The fewest records the stage takes before the match may move on (`times(n)`, `times(n, m)`,
+   * `oneOrMore()`; 1 by default); at least 1.
+   */
   readonly times: number;
+  /**
+   * The most records the stage takes, at least `times`: equal to it for `times(n)`, `m` for
+   * `times(n, m)`, `Infinity` for `oneOrMore()` (a pattern with one needs `within`). Each count from
+   * `times` to this one completes the stage, so every count gives its own match.
+   */
+  readonly maxTimes: number;
   /** `optional()`: the stage may also take none. */
   readonly optional: boolean;
 }
@@ -26,10 +35,10 @@ export interface PatternStage<T> {
 /**
  * A complex event pattern over the records of one key, in event-time order: stages, each a condition on
  * a record (which can look at the records matched earlier), joined by `next` (strict contiguity),
- * `followedBy` (relaxed) or `notFollowedBy` (absence), with `times(n)` and `optional()` on the last
- * stage added and `within(d)` bounding the time from the first record to the last (or, for a pattern
- * ending in `notFollowedBy`, the deadline by which the absence is confirmed). Immutable: every call
- * returns a new pattern. Run it with `KeyedStream.match(name, pattern)`.
+ * `followedBy` (relaxed) or `notFollowedBy` (absence), with `times(n)`, `times(n, m)`, `oneOrMore()`
+ * and `optional()` on the last stage added and `within(d)` bounding the time from the first record to
+ * the last (or, for a pattern ending in `notFollowedBy`, the deadline by which the absence is
+ * confirmed). Immutable: every call returns a new pattern. Run it with `KeyedStream.match(name, pattern)`.
  */
 export class Pattern<T> {
   readonly stages: readonly PatternStage<T>[];
@@ -47,7 +56,7 @@ export class Pattern<T> {
     if (this.stages.length === 0 && contiguity !== 'relaxed')
       throw new TypeError('pattern: start with begin(name, condition)');
     return new Pattern(
-      [...this.stages, { name, condition, contiguity, times: 1, optional: false }],
+      [...this.stages, { name, condition, contiguity, times: 1, maxTimes: 1, optional: false }],
       this.withinMs,
     );
   }
@@ -83,12 +92,32 @@ export class Pattern<T> {
     return this.#add(name, condition, 'absent');
   }
 
-  /** The last stage takes exactly `n` records (each the first later one meeting its condition). */
-  times(n: number): Pattern<T> {
-    if (!Number.isSafeInteger(n) || n < 1) throw new TypeError(`pattern: times(n) needs n >= 1, got ${n}`);
+  /**
+   * The last stage takes at least `n` and at most `m` records (`m` defaults to `n`; both finite, see
+   * `oneOrMore()` otherwise), each the first later record meeting its condition. Every count from `n` to
+   * `m` is a match of its own: after its n-th record the match both moves on and keeps taking records.
+   */
+  times(n: number, m: number = n): Pattern<T> {
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new TypeError(`pattern: times(n, m) needs an integer n >= 1, got ${n}`);
+    if (m === Number.POSITIVE_INFINITY)
+      throw new TypeError('pattern: times(n, m) needs a finite m; use oneOrMore() for no upper bound');
+    if (!Number.isSafeInteger(m) || m < n)
+      throw new TypeError(`pattern: times(n, m) needs an integer m >= n (${n}), got ${m}`);
     return this.#last((s) => {
       if (s.contiguity === 'absent') throw new TypeError('pattern: times() on a notFollowedBy stage');
-      return { ...s, times: n };
+      return { ...s, times: n, maxTimes: m };
+    });
+  }
+
+  /**
+   * The last stage takes one record or more, each the first later record meeting its condition; every
+   * count is a match of its own. The pattern needs `within(d)`, which bounds the loop (and the state).
+   */
+  oneOrMore(): Pattern<T> {
+    return this.#last((s) => {
+      if (s.contiguity === 'absent') throw new TypeError('pattern: oneOrMore() on a notFollowedBy stage');
+      return { ...s, times: 1, maxTimes: Number.POSITIVE_INFINITY };
     });
   }
 

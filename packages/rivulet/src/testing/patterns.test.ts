@@ -9,7 +9,9 @@ import { TestDriver } from './test-driver.ts';
  * sequence of its records (in event-time order) and every way to assign them to the stages is checked
  * against the rules written declaratively: a strict stage's first record is the one right after the
  * previous record taken; a relaxed one (and every repetition of a stage) is the first later record
- * meeting the stage's condition; a notFollowedBy stage allows no record meeting its condition between its
+ * meeting the stage's condition; a stage takes any count of records between its minimum and maximum
+ * (`times(n)`, `times(n, m)`, `oneOrMore()`: up to every record left within `within`), each count a
+ * match of its own; a notFollowedBy stage allows no record meeting its condition between its
  * neighbours (or, last, before the deadline); optional stages may take nothing; all records of a match
  * are less than `within` after its first. Random patterns and out-of-order streams, 500 cases.
  */
@@ -25,7 +27,9 @@ interface StageSpec {
   name: string;
   kind: 'a' | 'b' | 'c';
   contiguity: 'strict' | 'relaxed' | 'absent';
+  /** Fewest and most records (`Infinity`: oneOrMore()); equal ones are built with times(n). */
   times: number;
+  maxTimes: number;
   optional: boolean;
   /** The record's v must exceed the first record of the begin stage (a condition on earlier matches). */
   rising: boolean;
@@ -51,7 +55,9 @@ function build(spec: PatternSpec): Pattern<Ev> {
     else if (s.contiguity === 'strict') p = p.next(s.name, cond);
     else if (s.contiguity === 'relaxed') p = p.followedBy(s.name, cond);
     else p = p.notFollowedBy(s.name, cond);
-    if (s.times > 1) p = p.times(s.times);
+    if (s.maxTimes === Number.POSITIVE_INFINITY) p = p.oneOrMore();
+    else if (s.maxTimes > s.times) p = p.times(s.times, s.maxTimes);
+    else if (s.times > 1) p = p.times(s.times);
     if (s.optional) p = p.optional();
   });
   return spec.within === undefined ? p : p.within(spec.within);
@@ -65,11 +71,22 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc
       maxLength: 4,
     }),
     strict: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-    times: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 4, maxLength: 4 }),
+    // Per stage: exactly n (times(n)), n to m (times(n, m)), or one or more (oneOrMore()).
+    quantifiers: fc.array(
+      fc.oneof(
+        fc.integer({ min: 1, max: 3 }).map((n) => [n, n] as const),
+        fc
+          .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 }))
+          .map(([n, extra]) => [n, n + extra] as const),
+        fc.constant([1, Number.POSITIVE_INFINITY] as const),
+      ),
+      { minLength: 4, maxLength: 4 },
+    ),
     optional: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
     rising: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
     absence: fc.constantFrom('none' as const, 'middle' as const, 'last' as const),
     within: fc.option(fc.integer({ min: 5, max: 60 }), { nil: undefined }),
+    loopWithin: fc.integer({ min: 5, max: 60 }),
   })
   .map((r) => {
     const stages: StageSpec[] = [];
@@ -78,7 +95,8 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc
         name: `s${stages.length}`,
         kind: r.kinds[i]!,
         contiguity: i === 0 ? 'relaxed' : r.strict[i] ? 'strict' : 'relaxed',
-        times: r.times[i]!,
+        times: r.quantifiers[i]![0],
+        maxTimes: r.quantifiers[i]![1],
         optional: i > 0 && r.optional[i]!,
         rising: i > 0 && r.rising[i]!,
       });
@@ -87,6 +105,7 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc
       kind: r.kinds[3]!,
       contiguity: 'absent',
       times: 1,
+      maxTimes: 1,
       optional: false,
       rising: false,
     });
@@ -100,7 +119,10 @@ const patternArb: fc.Arbitrary<PatternSpec> = fc
       });
     }
     if (r.absence === 'last') stages.push(absent());
-    const within = r.absence === 'last' ? (r.within ?? 30) : r.within;
+    // A trailing absence needs its deadline, a oneOrMore its bound.
+    const unbounded = stages.some((s) => s.maxTimes === Number.POSITIVE_INFINITY);
+    const within =
+      r.absence === 'last' ? (r.within ?? 30) : unbounded ? (r.within ?? r.loopWithin) : r.within;
     return { stages, within };
   });
 
@@ -150,7 +172,7 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
       if (stage.optional) search(s + 1, prev, start, matched);
       takeRest(s, 0, prev, start, matched);
     };
-    // Takes the remaining records of stage s (it has `taken` so far), then moves on.
+    // Takes the remaining records of stage s (it has `taken` so far), moving on after each count allowed.
     const takeRest = (
       s: number,
       taken: number,
@@ -159,10 +181,9 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
       matched: Record<string, Ev[]>,
     ): void => {
       const stage = stages[s]!;
-      if (taken === stage.times) {
-        search(s + 1, prev, start, matched);
-        return;
-      }
+      // Every count from the minimum on completes the stage; below the maximum it may also take more.
+      if (taken >= stage.times) search(s + 1, prev, start, matched);
+      if (taken >= stage.maxTimes) return;
       const cond = condition(stage);
       const strict = taken === 0 && stage.contiguity === 'strict';
       for (let j = prev + 1; j < list.length; j++) {
@@ -184,23 +205,32 @@ function bruteForce(events: Ev[], spec: PatternSpec): string[] {
   return out.sort();
 }
 
+const kindArb = fc.constantFrom('a' as const, 'b' as const, 'c' as const);
+
+// Up to 14 records of one key or two. In each case half the records (drafts without `own`) take one
+// kind, so that loops (times(n, m), oneOrMore) meet runs long enough to go past their minimum.
 const eventsArb = fc
-  .array(
-    fc.record({
-      k: fc.constantFrom('x', 'y'),
-      kind: fc.constantFrom('a' as const, 'b' as const, 'c' as const),
-      v: fc.integer({ min: 0, max: 9 }),
-      step: fc.integer({ min: -6, max: 10 }),
-    }),
-    { maxLength: 14 },
-  )
-  .map((drafts) => {
+  .record({
+    oneKey: fc.boolean(),
+    often: kindArb,
+    drafts: fc.array(
+      fc.record({
+        k: fc.constantFrom('x', 'y'),
+        own: fc.boolean(),
+        kind: kindArb,
+        v: fc.integer({ min: 0, max: 9 }),
+        step: fc.integer({ min: -6, max: 10 }),
+      }),
+      { maxLength: 14, size: 'max' },
+    ),
+  })
+  .map(({ oneKey, often, drafts }) => {
     let max = 100;
     let ts = 100;
-    return drafts.map((d, id) => {
+    return drafts.map((d, id): Ev => {
       ts = Math.max(max - 8, ts + d.step); // within the 8 ms bound: nothing is late
       max = Math.max(max, ts);
-      return { id, k: d.k, kind: d.kind, v: d.v, ts };
+      return { id, k: oneKey ? 'x' : d.k, kind: d.own ? d.kind : often, v: d.v, ts };
     });
   });
 
@@ -234,7 +264,7 @@ function run(events: Ev[], spec: PatternSpec) {
   };
 }
 
-test('patterns equal a brute-force matcher over every subsequence (strict, relaxed, times, optional, notFollowedBy, within)', () => {
+test('patterns equal a brute-force matcher over every subsequence (strict, relaxed, times, times(n, m), oneOrMore, optional, notFollowedBy, within)', () => {
   fc.assert(
     fc.property(patternArb, eventsArb, (spec, events) => {
       const ordered = [...events].sort((a, b) => a.ts - b.ts || a.id - b.id);
@@ -291,4 +321,101 @@ test('absence fires at its deadline, by the watermark: two declines and no appro
     driver.readOutput('late-events').map((r) => (r.value as Ev).id),
     [8],
   );
+});
+
+test('times(1, 3) emits every count up to 3; oneOrMore() every count less than within after the first', () => {
+  const ids = (r: { value: unknown }) =>
+    Object.fromEntries(
+      Object.entries((r.value as { records: Record<string, Ev[]> }).records).map(([n, l]) => [
+        n,
+        l.map((e) => e.id),
+      ]),
+    );
+  const p = pipeline('loops');
+  const keyed = p
+    .from('events', topic('events', json<Ev>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k);
+  const ranged = keyed.match(
+    'ranged',
+    pattern<Ev>()
+      .begin('start', (e) => e.kind === 'b')
+      .followedBy('as', (e) => e.kind === 'a')
+      .times(1, 3),
+  );
+  ranged.matches.to('out', topic('ranged', json()));
+  const looped = keyed.match(
+    'looped',
+    pattern<Ev>()
+      .begin('start', (e) => e.kind === 'b')
+      .followedBy('as', (e) => e.kind === 'a')
+      .oneOrMore()
+      .followedBy('end', (e) => e.kind === 'c')
+      .within(10),
+  );
+  looped.matches.to('out2', topic('looped', json()));
+  const driver = new TestDriver(p);
+  const send = (id: number, kind: Ev['kind'], ts: number) =>
+    driver.pipeInput('events', { id, k: 'x', kind, v: 0, ts });
+  send(0, 'b', 100);
+  send(1, 'a', 101);
+  send(2, 'a', 103);
+  send(3, 'c', 104);
+  send(4, 'a', 106);
+  send(5, 'c', 108);
+  send(6, 'a', 109);
+  send(7, 'c', 110); // 10 after the start: outside within
+  send(8, 'a', 111);
+  send(9, 'c', 200); // moves the watermark past everything
+  // a1, then a2 (c3 skipped), then a4; a6 and a8 would make four.
+  assert.deepEqual(driver.readOutput('ranged').map(ids), [
+    { start: [0], as: [1] },
+    { start: [0], as: [1, 2] },
+    { start: [0], as: [1, 2, 4] },
+  ]);
+  // Each count of a's ends at the first c after its last a; [1, 2, 4, 6] would end at c7, too late.
+  assert.deepEqual(driver.readOutput('looped').map(ids), [
+    { start: [0], as: [1], end: [3] },
+    { start: [0], as: [1, 2], end: [3] },
+    { start: [0], as: [1, 2, 4], end: [5] },
+  ]);
+});
+
+test('times(n, m) and oneOrMore() reject bad bounds; oneOrMore() needs within', () => {
+  const a = (e: Ev) => e.kind === 'a';
+  const begun = pattern<Ev>().begin('first', a);
+  assert.throws(() => begun.times(0, 2), { name: 'TypeError', message: /needs an integer n >= 1, got 0/ });
+  assert.throws(() => begun.times(1.5, 2), {
+    name: 'TypeError',
+    message: /needs an integer n >= 1, got 1.5/,
+  });
+  assert.throws(() => begun.times(3, 2), {
+    name: 'TypeError',
+    message: /needs an integer m >= n \(3\), got 2/,
+  });
+  assert.throws(() => begun.times(1, 2.5), { name: 'TypeError', message: /m >= n \(1\), got 2.5/ });
+  assert.throws(() => begun.times(1, Number.POSITIVE_INFINITY), {
+    name: 'TypeError',
+    message: /finite m; use oneOrMore\(\)/,
+  });
+  const absent = begun.notFollowedBy('none', a);
+  assert.throws(() => absent.times(1, 2), { name: 'TypeError', message: /times\(\) on a notFollowedBy/ });
+  assert.throws(() => absent.oneOrMore(), { name: 'TypeError', message: /oneOrMore\(\) on a notFollowedBy/ });
+  assert.deepEqual(
+    begun.times(2, 4).stages.map((s) => [s.times, s.maxTimes]),
+    [[2, 4]],
+  );
+  assert.deepEqual(
+    begun.oneOrMore().stages.map((s) => [s.times, s.maxTimes]),
+    [[1, Number.POSITIVE_INFINITY]],
+  );
+  const keyed = pipeline('unbounded')
+    .from('events', topic('events', json<Ev>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k);
+  assert.throws(() => keyed.match('loop', begun.oneOrMore()), {
+    name: 'TypeError',
+    message: /oneOrMore\(\) on 'first' needs within/,
+  });
+  keyed.match('bounded', begun.oneOrMore().within(5));
 });
