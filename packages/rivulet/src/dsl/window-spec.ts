@@ -25,9 +25,18 @@ export function decaying(halfLife: Duration): WindowSpec {
 }
 
 /**
- * Per record: the window of a record at t is `[t - size, t]` (records at most `size` apart), so every
- * record gets its own result, "the last size" as of that record.
+ * Per record: every record gets its own result, "the last size" as of that record. Times are rounded
+ * down to a multiple of `resolution` (default 1 ms): the window of a record at t, rounded to t', holds
+ * its key's records whose rounded time is in `[t' - size, t']` (with resolution 1, records at most `size`
+ * apart), reported as `{ start: t' - size, end: t' + resolution }`. State per key is one pane per
+ * rounded time, at most size / resolution + 1 of them whatever the record rate, and a result costs a
+ * merge of the panes in its window (an `aggregate` without merge keeps the values and folds them).
+ * `resolution` must be a whole number of ms > 0, at most `size` when size > 0 (`validate()` says so).
  */
-export function sliding(size: Duration): WindowSpec {
-  return Object.freeze({ kind: 'sliding', sizeMs: parseDuration(size) });
+export function sliding(size: Duration, options: { resolution?: Duration } = {}): WindowSpec {
+  return Object.freeze({
+    kind: 'sliding',
+    sizeMs: parseDuration(size),
+    resolutionMs: options.resolution === undefined ? 1 : parseDuration(options.resolution),
+  });
 }

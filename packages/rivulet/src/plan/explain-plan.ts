@@ -33,7 +33,7 @@ function describe(node: PlanNode): string {
             : w.kind === 'session'
               ? `session, gap ${w.gapMs} ms`
               : w.kind === 'sliding'
-                ? `sliding ${w.sizeMs} ms`
+                ? `sliding ${w.sizeMs} ms, resolution ${w.resolutionMs} ms`
                 : `decaying, half-life ${w.halfLifeMs} ms`;
       return `windowAggregate '${node.name}' (${node.op}, ${shape}, emit ${node.emit}, lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     }

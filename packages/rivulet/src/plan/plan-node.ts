@@ -136,8 +136,11 @@ export type WindowSpec =
   | { readonly kind: 'hopping'; readonly sizeMs: number; readonly advanceMs: number }
   /** Runs of records of a key less than `gapMs` apart: `[first, last + gap)`, merged as records arrive. */
   | { readonly kind: 'session'; readonly gapMs: number }
-  /** Per record at t, the key's records in [t - sizeMs, t] ("the last size", per record). */
-  | { readonly kind: 'sliding'; readonly sizeMs: number }
+  /**
+   * Per record at t, rounded down to t' (a multiple of resolutionMs), the key's records whose rounded
+   * time is in [t' - sizeMs, t'] ("the last size", per record, exact at that resolution).
+   */
+  | { readonly kind: 'sliding'; readonly sizeMs: number; readonly resolutionMs: number }
   /** Every record of a key, weighted by 2^(-age / halfLife): a score that fades ("trending now"). */
   | { readonly kind: 'decaying'; readonly halfLifeMs: number };
 

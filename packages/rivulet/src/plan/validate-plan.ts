@@ -141,6 +141,16 @@ export function validatePlan(plan: Plan): PlanIssue[] {
             node,
             `sliding window size must be a whole number of ms >= 0, got ${w.sizeMs}`,
           );
+        if (
+          !(w.resolutionMs > 0) ||
+          !Number.isSafeInteger(w.resolutionMs) ||
+          (w.sizeMs > 0 && w.resolutionMs > w.sizeMs)
+        )
+          add(
+            'INVALID_ARGUMENT',
+            node,
+            `sliding window resolution must be a whole number of ms > 0 and at most the size (${w.sizeMs} ms), got ${w.resolutionMs}`,
+          );
       } else if (w.kind === 'session') {
         if (!(w.gapMs > 0) || !Number.isSafeInteger(w.gapMs))
           add('INVALID_ARGUMENT', node, `session gap must be a whole number of ms > 0, got ${w.gapMs}`);

@@ -237,6 +237,8 @@ function createOperator(
         return new SlidingWindowOperator(
           label,
           w.sizeMs,
+          w.resolutionMs,
+          node.op !== 'aggregate' || node.merge !== undefined,
           accumulator,
           node.emit,
           node.allowedLatenessMs,

@@ -709,6 +709,261 @@ test('sliding windows beyond the bound: late records, final and updates follow t
   );
 });
 
+/**
+ * Sliding windows with a resolution: the same stream through three aggregations over
+ * `sliding(size, { resolution })` (an aggregate with merge, so results merge panes; the same without
+ * merge, so panes keep values and results fold them; and the built-in `sum`), read back per output.
+ */
+interface PaneRun {
+  merged: Result[];
+  folded: Result[];
+  sums: Result[];
+  late: number[][];
+}
+
+function runSlidingPanes(
+  events: Event[],
+  size: number,
+  resolution: number,
+  bound: number,
+  lateness: number,
+  emit: 'final' | 'updates',
+): PaneRun {
+  const p = pipeline('sliding-panes');
+  const keyed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(bound))
+    .keyBy((e) => e.k);
+  const window = () => keyed.window(sliding(size, { resolution }), { emit, allowedLateness: lateness });
+  const init = () => ({ ids: [] as number[], sum: 0 });
+  const add = (acc: { ids: number[]; sum: number }, e: Event) => ({
+    ids: [...acc.ids, e.id],
+    sum: acc.sum + e.v,
+  });
+  const merged = window().aggregate('merged', init, add, (a, b) => ({
+    ids: [...a.ids, ...b.ids],
+    sum: a.sum + b.sum,
+  }));
+  const folded = window().aggregate('folded', init, add);
+  const sums = window().sum('sums', (e) => e.v);
+  merged.to('merged-sink', topic('merged-out', json()));
+  folded.to('folded-sink', topic('folded-out', json()));
+  sums.to('sums-sink', topic('sums-out', json()));
+  const names = ['merged', 'folded', 'sums'];
+  for (const [i, late] of [merged.late, folded.late, sums.late].entries())
+    late.to(`${names[i]}-late`, topic(`${names[i]}-late`, json<Event>()));
+  const driver = new TestDriver(p);
+  for (const e of events) driver.pipeInput('events', e);
+  const read = (name: string): Result[] =>
+    driver.readOutput(`${name}-out`).map((r) => {
+      const w = r.value as {
+        key: string;
+        window: { start: number; end: number };
+        value: number | { ids: number[]; sum: number };
+      };
+      assert.equal(r.timestamp, w.window.end - 1, 'a result carries its window last millisecond');
+      const value = typeof w.value === 'number' ? { ids: [], sum: w.value } : w.value;
+      return { key: w.key, ...w.window, ids: [...value.ids].sort((x, y) => x - y), sum: value.sum };
+    });
+  return {
+    merged: read('merged'),
+    folded: read('folded'),
+    sums: read('sums'),
+    late: names.map((name) => driver.readOutput(`${name}-late`).map((r) => (r.value as Event).id)),
+  };
+}
+
+/** A resolution of 1..7 ms and a size of 0..40 ms that is 0 or at least the resolution. */
+const slidingShapeArb = fc
+  .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 7 }))
+  .map(([size, resolution]) => ({ size, resolution: size > 0 ? Math.min(size, resolution) : resolution }));
+
+/** Rounds down to a multiple of `step` (the reference's own, by division). */
+const roundDown = (t: number, step: number): number => Math.floor(t / step) * step;
+
+/** The result of record `e` over `records`: those of its key whose rounded time is in [t' - size, t']. */
+function paneResult(e: Event, records: readonly Event[], size: number, resolution: number): Result {
+  const at = roundDown(e.ts, resolution);
+  const inWindow = records.filter((x) => {
+    const t = roundDown(x.ts, resolution);
+    return x.k === e.k && t >= at - size && t <= at;
+  });
+  return {
+    key: e.k,
+    start: at - size,
+    end: at + resolution,
+    ids: inWindow.map((x) => x.id).sort((a, b) => a - b),
+    sum: inWindow.reduce((n, x) => n + x.v, 0),
+  };
+}
+
+const withoutIds = (results: Result[]) => results.map((r) => ({ ...r, ids: [] }));
+
+test("sliding windows with a resolution: each record gets its key records whose rounded time is in [t' - size, t'] (final, within the bound; merged panes, folded values, sum)", () => {
+  fc.assert(
+    fc.property(
+      slidingShapeArb,
+      fc.integer({ min: 0, max: 20 }),
+      streamArb(30, true),
+      ({ size, resolution }, lateness, { bound, events }) => {
+        const out = runSlidingPanes(flush(events), size, resolution, bound, lateness, 'final');
+        assert.deepEqual(out.late, [[], [], []]);
+        // Batch: every record against all records, no watermark involved.
+        const expected = events.map((e) => paneResult(e, events, size, resolution));
+        assert.deepEqual(sorted(out.merged), sorted(expected), 'aggregate with merge');
+        assert.deepEqual(sorted(out.folded), sorted(expected), 'aggregate without merge');
+        assert.deepEqual(sorted(out.sums), sorted(withoutIds(expected)), 'sum');
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('sliding windows with a resolution beyond the bound: late records, final and updates follow the rules; every record once', () => {
+  fc.assert(
+    fc.property(
+      slidingShapeArb,
+      fc.integer({ min: 0, max: 20 }),
+      fc.constantFrom('final' as const, 'updates' as const),
+      streamArb(20, false),
+      ({ size, resolution }, lateness, emit, { bound, events }) => {
+        const input = flush(events);
+        const out = runSlidingPanes(input, size, resolution, bound, lateness, emit);
+        // The rules, record by record: a record is late when the watermark before it passed its
+        // window's last millisecond (t' + resolution - 1) + lateness.
+        let watermark = Number.NEGATIVE_INFINITY;
+        const kept: Event[] = [];
+        let pending: Event[] = [];
+        const late: number[] = [];
+        const results: Result[] = [];
+        const closes = (e: Event) => roundDown(e.ts, resolution) + resolution + lateness <= watermark;
+        for (const e of input) {
+          if (closes(e)) late.push(e.id);
+          else {
+            kept.push(e);
+            if (emit === 'updates') results.push(paneResult(e, kept, size, resolution));
+            else pending.push(e);
+          }
+          watermark = Math.max(watermark, e.ts - bound);
+          for (const p of pending.filter(closes)) results.push(paneResult(p, kept, size, resolution));
+          pending = pending.filter((p) => !closes(p));
+        }
+        assert.deepEqual(out.late, [late, late, late]);
+        const outside = (r: Result) => r.key !== 'flush';
+        if (emit === 'final') {
+          assert.deepEqual(sorted(out.merged), sorted(results), 'aggregate with merge');
+          assert.deepEqual(sorted(out.folded), sorted(results), 'aggregate without merge');
+          assert.deepEqual(sorted(out.sums), sorted(withoutIds(results)), 'sum');
+        } else {
+          // Updates come at once, one per record, in input order.
+          const expected = results.filter(outside);
+          assert.deepEqual(out.merged.filter(outside), expected, 'aggregate with merge');
+          assert.deepEqual(out.folded.filter(outside), expected, 'aggregate without merge');
+          assert.deepEqual(out.sums.filter(outside), withoutIds(expected), 'sum');
+        }
+        // Every record is late or has its own result: per (key, rounded time), results = records not late.
+        const tally = new Map<string, number>();
+        const count = (slot: string, n: number) => tally.set(slot, (tally.get(slot) ?? 0) + n);
+        for (const r of out.merged.filter(outside)) count(`${r.key}|${r.end - resolution}`, 1);
+        for (const e of events)
+          if (!out.late[0]!.includes(e.id)) count(`${e.k}|${roundDown(e.ts, resolution)}`, -1);
+        for (const [slot, n] of tally) assert.equal(n, 0, `results minus on-time records at ${slot}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('sliding windows, aggregate without merge: panes keep values, results fold them in time then arrival order', () => {
+  const p = pipeline('sliding-fold');
+  const keyed = p
+    .from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k);
+  const windowed = keyed.window(sliding(20, { resolution: 10 })).aggregate(
+    'ids',
+    () => [] as number[],
+    (ids, e) => [...ids, e.id],
+  );
+  windowed.to('out', topic('ids', json()));
+  windowed.late.to('late', topic('late', json<Event>()));
+  const driver = new TestDriver(p);
+  // Rounded times 0, 10, 10, 30, 40, then 20 (late: its window [0, 20] ends at 29 < watermark 44).
+  for (const [id, ts] of [
+    [0, 5],
+    [1, 19],
+    [2, 12],
+    [3, 31],
+    [4, 44],
+    [5, 25],
+  ] as const)
+    driver.pipeInput('events', { id, k: 'a', v: 0, ts });
+  driver.pipeInput('events', { id: 99, k: 'z', v: 0, ts: 1000 });
+  assert.deepEqual(
+    driver
+      .readOutput('ids')
+      .map((r) => r.value as { key: string; window: { start: number; end: number }; value: number[] })
+      .filter((w) => w.key === 'a')
+      .map((w) => [w.window.start, w.window.end, w.value]),
+    [
+      [-20, 10, [0]], // closed by the watermark 19 (the record at 19)
+      [-10, 20, [0, 1, 2]], // id 1 and id 2 share the pane at 10: two results, both closed by 31
+      [-10, 20, [0, 1, 2]],
+      [10, 40, [1, 2, 3]], // the pane at 0 is out of [10, 30]
+      [20, 50, [3, 4]],
+    ],
+  );
+  assert.deepEqual(
+    driver.readOutput('late').map((r) => (r.value as Event).id),
+    [5],
+  );
+});
+
+test('sliding windows, aggregate without merge, updates: a value the fold rejects is not kept', () => {
+  const p = pipeline('sliding-reject');
+  p.from('events', topic('events', json<Event>()))
+    .eventTime((e) => e.ts, boundedOutOfOrder(0))
+    .keyBy((e) => e.k)
+    .window(sliding(20, { resolution: 10 }), { emit: 'updates' })
+    .aggregate(
+      'ids',
+      () => [] as number[],
+      (ids, e) => {
+        if (e.v < 0) throw new Error(`negative value in record ${e.id}`);
+        return [...ids, e.id];
+      },
+    )
+    .to('out', topic('ids', json()));
+  const driver = new TestDriver(p);
+  driver.pipeInput('events', { id: 0, k: 'a', v: 1, ts: 3 });
+  assert.throws(
+    () => driver.pipeInput('events', { id: 1, k: 'a', v: -1, ts: 5 }),
+    /negative value in record 1/,
+  );
+  driver.pipeInput('events', { id: 2, k: 'a', v: 1, ts: 8 });
+  assert.deepEqual(
+    driver.readOutput('ids').map((r) => (r.value as { value: number[] }).value),
+    [[0], [0, 2]],
+  );
+});
+
+test('sliding windows: the resolution must be a whole number of ms > 0 and at most the size', () => {
+  const issues = (size: number, resolution: number) => {
+    const p = pipeline('bad-sliding');
+    p.from('events', topic('events', json<Event>()))
+      .eventTime((e) => e.ts, boundedOutOfOrder(0))
+      .keyBy((e) => e.k)
+      .window(sliding(size, { resolution }))
+      .count('c')
+      .to('out', topic('c', json()));
+    return p.validate().map((i) => i.code);
+  };
+  assert.deepEqual(issues(10, 10), []);
+  assert.deepEqual(issues(0, 5), []);
+  assert.deepEqual(issues(10, 11), ['INVALID_ARGUMENT']);
+  assert.deepEqual(issues(10, 0), ['INVALID_ARGUMENT']);
+});
+
 test('early results: every interval of processing time, the changed windows so far (early: true); final still once', () => {
   for (const spec of [tumbling(10), session(5)]) {
     const p = pipeline('early');

@@ -2,30 +2,58 @@ import type { StreamRecord } from '../stream-record.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
-/** A record of the key in state: its time, its value, and whether its own window has been emitted. */
-type Entry = [ts: number, value: unknown, emitted: boolean];
+/**
+ * The records of one key at one rounded time: that time, their accumulator (or, when the aggregation
+ * cannot merge, their values in arrival order), and how many of them still wait for their result
+ * (`emit: 'final'`; always 0 under 'updates').
+ */
+type Pane = [time: number, acc: unknown, waiting: number];
 
-interface KeyRecords {
+/** A key's panes, ascending by time, at most one per rounded time. */
+interface KeyPanes {
   k: unknown;
-  e: Entry[];
+  p: Pane[];
 }
 
-const KEY_PREFIX = 0x4b; // 'K' + key JSON -> the key's records
-const DUE_PREFIX = 0x44; // 'D' + t + 1 (8 bytes) + key JSON -> how many records at t wait for their result
+const KEY_PREFIX = 0x4b; // 'K' + key JSON -> the key's panes
+const DUE_PREFIX = 0x44; // 'D' + pane time + resolution (8 bytes) + key JSON -> 1: that pane has waiting records
 
 const keyId = (key: unknown): Buffer => windowStateKey([KEY_PREFIX], [], key);
-const dueId = (ts: number, key: unknown): Buffer => windowStateKey([DUE_PREFIX], [ts], key);
+const dueId = (end: number, key: unknown): Buffer => windowStateKey([DUE_PREFIX], [end], key);
+
+/** `t` rounded down to a multiple of `step` (towards -infinity, also for negative t). */
+const floorTo = (t: number, step: number): number => t - (((t % step) + step) % step);
+
+/** The index of the first pane whose time is >= `time` (panes.length when none). */
+function firstAtOrAfter(panes: readonly Pane[], time: number): number {
+  let lo = 0;
+  let hi = panes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (panes[mid]![0] < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /**
- * Sliding windows, per record: the window of a record at t is `[t - size, t]` (both ends included, the
- * Kafka Streams SlidingWindows rule "records at most `size` apart"), and every record gets one result,
- * the aggregate over its key's records in that window. The window ends after t (its last millisecond),
- * so it closes once the watermark passes t + allowedLateness; a record whose own window is already
- * closed is late. `emit: 'final'` emits a record's result when its window closes, so records that
- * arrived out of order are in it;
- * `'updates'` emits it at once, over the records seen so far (not revised later). State: per key the
- * records that a window still open can contain (older ones are dropped as the watermark moves), plus,
- * under 'final', an index of pending results by time; results cost a fold over the window's records.
+ * Sliding windows, per record, by panes. Event times are rounded down to a multiple of `resolution`
+ * (t' = t - t mod resolution); the window of a record at t holds its key's records whose rounded time
+ * is in `[t' - size, t']` (both ends included: with resolution 1 it is Kafka Streams' SlidingWindows
+ * rule "records at most `size` apart") and is reported as `{ start: t' - size, end: t' + resolution }`.
+ * Every record gets one result, the aggregate over its window. The window closes once the watermark
+ * passes t' + resolution - 1 + allowedLateness; a record whose window is already closed is late.
+ * `emit: 'final'` emits a record's result when its window closes, so records that arrived out of order
+ * are in it; `'updates'` emits it at once, over the records seen so far (not revised later).
+ *
+ * State per key: one pane per distinct rounded time an open or future window can still contain, so at
+ * most size / resolution + 1 panes plus those the allowed lateness and the out-of-orderness keep,
+ * whatever the number of records per window; a record costs a binary search and one fold into its pane,
+ * a result a merge of the panes in its window. An aggregation without merge (`aggregate` with no merge
+ * function) keeps each pane's values instead, and a result folds them: state and cost grow with the
+ * records per window again. Under 'final', a due index keyed by window end then key lists the panes with
+ * waiting records, so closing is a range scan in end order (ties in key-byte order). Everything lives
+ * in the store (changelogged), as plain arrays and numbers.
  */
 export class SlidingWindowOperator extends WindowOperator {
   #evicted = Number.NEGATIVE_INFINITY;
@@ -33,6 +61,9 @@ export class SlidingWindowOperator extends WindowOperator {
   constructor(
     label: string,
     private readonly sizeMs: number,
+    private readonly resolutionMs: number,
+    /** False for `aggregate` without a merge function: panes then keep values, not accumulators. */
+    private readonly mergeable: boolean,
     accumulator: Accumulator,
     emitMode: 'final' | 'updates',
     allowedLatenessMs: number,
@@ -44,29 +75,44 @@ export class SlidingWindowOperator extends WindowOperator {
   process(batch: StreamRecord[]): void {
     const out: StreamRecord[] = [];
     const late: StreamRecord[] = [];
+    const final = this.emitMode === 'final';
     for (const record of batch) {
-      const t = record.timestamp;
-      // The window [t - size, t] ends after t: closed once the watermark passes t (+ lateness).
-      if (this.closed(t + 1)) {
+      const at = floorTo(record.timestamp, this.resolutionMs);
+      const end = at + this.resolutionMs;
+      if (this.closed(end)) {
         late.push(record);
         continue;
       }
       try {
         const id = keyId(record.key);
-        const state = (this.store.get(id) as KeyRecords | undefined) ?? { k: record.key, e: [] };
-        const entries = [...state.e];
-        let at = entries.length;
-        while (at > 0 && entries[at - 1]![0] > t) at--;
-        entries.splice(at, 0, [t, record.value, this.emitMode === 'updates']);
-        if (this.emitMode === 'updates') {
-          out.push(
-            this.result(record.key, t - this.sizeMs, t + 1, this.#fold(entries, t, record.key), record),
-          );
-        } else {
-          const due = dueId(t + 1, record.key);
-          this.store.put(due, ((this.store.get(due) as number | undefined) ?? 0) + 1);
+        const state = (this.store.get(id) as KeyPanes | undefined) ?? { k: record.key, p: [] };
+        const panes = state.p;
+        this.#trim(panes); // only drops panes no window reaches: the state stays valid if a step below throws
+        const i = firstAtOrAfter(panes, at);
+        const existing = panes[i] !== undefined && panes[i]![0] === at ? panes[i] : undefined;
+        // What can throw comes before the pane changes (the store may hand out its live state), so a
+        // rejected record leaves no trace. Without merge, an update folds the window's values in order,
+        // this record's value last (its pane is the window's newest).
+        const acc = this.mergeable
+          ? this.accumulator.fold(existing?.[1], record.value, record.key)
+          : undefined;
+        const folded =
+          final || this.mergeable
+            ? undefined
+            : this.accumulator.fold(this.#window(panes, at, record.key), record.value, record.key);
+        if (final && (existing === undefined || existing[2] === 0)) this.store.put(dueId(end, record.key), 1); // a due entry without waiting records is skipped
+        let pane = existing;
+        if (pane === undefined) {
+          pane = [at, this.mergeable ? acc : [], 0];
+          panes.splice(i, 0, pane);
+        } else if (this.mergeable) pane[1] = acc;
+        if (!this.mergeable) (pane[1] as unknown[]).push(record.value);
+        if (final) pane[2]++;
+        this.store.put(id, state);
+        if (!final) {
+          const acc = this.mergeable ? this.#window(panes, at, record.key) : folded;
+          out.push(this.result(record.key, at - this.sizeMs, end, acc, record));
         }
-        this.store.put(id, { k: record.key, e: entries });
       } catch (error) {
         this.reject(error, record);
       }
@@ -75,12 +121,43 @@ export class SlidingWindowOperator extends WindowOperator {
     this.sendLate(late);
   }
 
-  /** The aggregate over the entries in [t - size, t]. */
-  #fold(entries: readonly Entry[], t: number, key: unknown): unknown {
+  /**
+   * The aggregate of the panes in `[at - size, at]` (the window of records rounded to `at`), merged in
+   * time order. The panes' accumulators are handed to `Accumulator.merge` as they are in the state: like
+   * the hopping panes and sessions, this relies on it not changing its arguments.
+   */
+  #window(panes: readonly Pane[], at: number, key: unknown): unknown {
     let acc: unknown;
-    for (const [ts, value] of entries)
-      if (ts >= t - this.sizeMs && ts <= t) acc = this.accumulator.fold(acc, value, key);
+    let first = true;
+    for (let i = firstAtOrAfter(panes, at - this.sizeMs); i < panes.length && panes[i]![0] <= at; i++) {
+      const pane = panes[i]!;
+      if (!this.mergeable) {
+        for (const value of pane[1] as unknown[]) acc = this.accumulator.fold(acc, value, key);
+      } else if (first) acc = pane[1];
+      else acc = this.accumulator.merge(acc, pane[1], key);
+      first = false;
+    }
     return acc;
+  }
+
+  /**
+   * The time below which no open or future window reaches: every window still to be emitted or yet to
+   * come ends after the closing bound (watermark - lateness), so is of a rounded time >= the bound
+   * rounded down, and starts `size` before that. Undefined before the first watermark.
+   */
+  #keepFrom(): number | undefined {
+    const bound = this.watermark - this.allowedLatenessMs;
+    return Number.isFinite(bound) ? floorTo(bound, this.resolutionMs) - this.sizeMs : undefined;
+  }
+
+  /** Drops, in place, the leading panes no window can contain any more (none with waiting records). */
+  #trim(panes: Pane[]): boolean {
+    const keep = this.#keepFrom();
+    if (keep === undefined) return false;
+    let n = 0;
+    while (n < panes.length && panes[n]![0] < keep && panes[n]![2] === 0) n++;
+    if (n > 0) panes.splice(0, n);
+    return n > 0;
   }
 
   protected closeUpTo(bound: number): void {
@@ -89,19 +166,20 @@ export class SlidingWindowOperator extends WindowOperator {
       const from = Buffer.from([DUE_PREFIX]);
       for (const entry of this.store.range(from, WindowOperator.endBound([DUE_PREFIX], bound))) {
         const bytes = Buffer.from(entry.key);
-        const t = Number(bytes.readBigUInt64BE(1)) - 1;
+        const at = Number(bytes.readBigUInt64BE(1)) - this.resolutionMs;
         const key = JSON.parse(bytes.toString('utf8', 9)) as unknown;
         this.store.delete(entry.key);
         const id = keyId(key);
-        const state = this.store.get(id) as KeyRecords | undefined;
+        const state = this.store.get(id) as KeyPanes | undefined;
         if (state === undefined) continue;
-        const result = this.#fold(state.e, t, key);
-        for (let i = 0; i < (entry.value as number); i++)
-          out.push(this.result(state.k, t - this.sizeMs, t + 1, result, undefined));
-        this.store.put(id, {
-          k: state.k,
-          e: state.e.map((e): Entry => (e[0] === t ? [e[0], e[1], true] : e)),
-        });
+        const pane = state.p[firstAtOrAfter(state.p, at)];
+        if (pane === undefined || pane[0] !== at || pane[2] === 0) continue;
+        const waiting = pane[2];
+        pane[2] = 0;
+        this.store.put(id, state);
+        const result = this.#window(state.p, at, key);
+        for (let i = 0; i < waiting; i++)
+          out.push(this.result(state.k, at - this.sizeMs, at + this.resolutionMs, result, undefined));
       }
     }
     this.#evict(bound);
@@ -109,22 +187,20 @@ export class SlidingWindowOperator extends WindowOperator {
   }
 
   /**
-   * Drops entries no window still to come can contain: every window yet to be emitted ends after
-   * `bound`, so starts after `bound - size`. A scan over every key, so done only when the bound moved
-   * by half a window since the last one (entries stay at most 1.5 windows).
+   * Trims every key's panes (#trim), deleting keys left with none. A scan over every key, so done only
+   * when the bound moved by half a window (at least one resolution) since the last one: a key that gets
+   * no records keeps at most about 1.5 windows of panes; a key that gets records is trimmed as they come.
    */
   #evict(bound: number): void {
-    if (bound < this.#evicted + this.sizeMs / 2) return;
+    if (bound < this.#evicted + Math.max(this.sizeMs / 2, this.resolutionMs)) return;
     this.#evicted = bound;
-    const keep = bound - this.sizeMs - 1; // windows to come end after bound: they start at bound - size or later
     const from = Buffer.from([KEY_PREFIX]);
     const to = Buffer.from([KEY_PREFIX + 1]);
     for (const entry of this.store.range(from, to)) {
-      const state = entry.value as KeyRecords;
-      const kept = state.e.filter((e) => e[0] > keep || !e[2]);
-      if (kept.length === state.e.length) continue;
-      if (kept.length === 0) this.store.delete(entry.key);
-      else this.store.put(entry.key, { k: state.k, e: kept });
+      const state = entry.value as KeyPanes;
+      if (!this.#trim(state.p)) continue;
+      if (state.p.length === 0) this.store.delete(entry.key);
+      else this.store.put(entry.key, state);
     }
   }
 }
