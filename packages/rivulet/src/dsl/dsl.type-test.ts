@@ -109,3 +109,11 @@ const alerts = bySku.process(
   { stores: [{ name: 'levels' }] },
 );
 expectType<typeof alerts, Stream<{ sku: string; level: number }, string>>(true);
+
+// A key format types the source's keys; groupByKey groups by them, so tables are keyed by that type.
+const keyedOrders = p.from('keyed-orders', topic('keyed-orders', json(Order), { key: text() }));
+expectType<typeof keyedOrders, Stream<z.infer<typeof Order>, string>>(true);
+const perKey = keyedOrders.groupByKey().sum('qty-by-key', (o) => o.qty);
+expectType<typeof perKey, Table<string, number>>(true);
+// @ts-expect-error: the grouped values are orders, not numbers
+keyedOrders.groupByKey().sum('bad-sum', (o: number) => o);

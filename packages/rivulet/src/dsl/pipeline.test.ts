@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { isEngineError } from '../model/index.ts';
-import { buildTopology, type Plan, planToJson, type SourceNode } from '../plan/index.ts';
+import {
+  buildTopology,
+  type Plan,
+  type PlanNode,
+  planToJson,
+  type SourceNode,
+  validatePlan,
+} from '../plan/index.ts';
 import { json, pipeline, text, topic } from './index.ts';
 
 const Order = z.object({
@@ -176,5 +183,42 @@ test('split routes to named branches plus default', () => {
   assert.deepEqual(
     plan.nodes.filter((n) => n.kind === 'branchOutput').map((n) => ('index' in n ? n.index : -1)),
     [0, 1, 2],
+  );
+});
+
+test('groupByKey aggregates by the source key without a repartition topic, and is refused where keys are not partitioned', () => {
+  const p = pipeline('by-key');
+  const orders = p.from('orders', topic('orders', json(Order), { key: text() }));
+  const totals = orders.groupByKey().sum('qty-per-key', (o) => o.qty);
+  totals.toStream().to('totals-out', topic('totals', json()));
+  assert.deepEqual(p.validate(), []);
+  const topology = buildTopology(p.plan());
+  assert.equal(topology.subTopologies.length, 1);
+  assert.deepEqual(topology.subTopologies[0]!.repartitions, []);
+  assert.deepEqual(
+    topology.internalTopics.map((t) => t.kind),
+    ['changelog'],
+  );
+
+  const bad = pipeline('by-key-bad');
+  const raw = bad.from('raw', topic('raw', json<{ n: number }>()));
+  raw.groupByKey().count('raw-counts');
+  assert.deepEqual(
+    bad.validate().map((i) => `${i.code} ${i.operator}`),
+    ['INVALID_ARGUMENT groupByKey#1'],
+  );
+  // The DSL cannot put a keyBy before groupByKey (a KeyedStream has no groupByKey); other front ends can.
+  const rekeyed = pipeline('rekeyed');
+  rekeyed
+    .from('keyed', topic('keyed', json<{ n: number }>(), { key: text() }))
+    .keyBy((v) => v.n)
+    .count('rekeyed-counts');
+  const plan = rekeyed.plan();
+  const groupByKey: PlanNode = { id: 2, kind: 'groupByKey', inputs: [1] };
+  const nodes = plan.nodes.map((n): PlanNode => (n.kind === 'aggregate' ? { ...n, id: 3, inputs: [2] } : n));
+  const edited: Plan = { ...plan, nodes: [...nodes, groupByKey].sort((a, b) => a.id - b.id) };
+  assert.deepEqual(
+    validatePlan(edited).map((i) => `${i.code} ${i.operator}`),
+    ['NOT_PARTITIONED_BY_KEY groupByKey#2'],
   );
 });

@@ -25,7 +25,7 @@ export class Pipeline {
   }
 
   /** Reads a source; the stream's type comes from the source's format (schema). */
-  from<T>(name: string, source: SourceSpec<T>): Stream<T, unknown> {
+  from<T, K = unknown>(name: string, source: SourceSpec<T, K>): Stream<T, K> {
     const value = source.value;
     const valueFormat =
       value.schema === undefined
@@ -40,7 +40,7 @@ export class Pipeline {
       valueFormat,
       startFrom: source.startFrom,
     });
-    return new Stream<T, unknown>({ builder: this.#builder, id, keyFormat: source.key.spec });
+    return new Stream<T, K>({ builder: this.#builder, id, keyFormat: source.key.spec });
   }
 
   /** Every problem of the pipeline as built so far. */

@@ -127,6 +127,20 @@ export class Stream<T, K = unknown> {
   }
 
   /**
+   * Groups by the records' current key without repartitioning (Kafka Streams' `groupByKey`): for a
+   * stream whose records are already partitioned by their key, such as a topic written by a producer
+   * that partitions by murmur2 of the key bytes (Rivulet's and Kafka's default). Saves the repartition
+   * topic a `keyBy` would write and read. The source's keys must be decoded (`topic(name, value, { key:
+   * text() })` or `json()`), and no `keyBy` may come between the source and this call. At run time a
+   * record without a key, or whose key hashes to another partition than the one it was read from, is
+   * rejected (COPARTITION_MISMATCH) under the pipeline's error policy: its state would be split.
+   */
+  groupByKey(): KeyedStream<K & Key, T> {
+    const id = this.node.builder.add({ kind: 'groupByKey', inputs: [this.node.id] });
+    return new KeyedStream<K & Key, T>({ builder: this.node.builder, id, keyFormat: this.node.keyFormat });
+  }
+
+  /**
    * Event-time windows over the whole stream (not per key): every record is keyed by the constant
    * `'all'` and goes to one task, then windowed as `keyBy(...).window(spec, options)` would.
    */

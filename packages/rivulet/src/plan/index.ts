@@ -11,6 +11,7 @@ export {
   type FlatMapNode,
   type FormatSpec,
   type FunctionRef,
+  type GroupByKeyNode,
   type KeyByNode,
   keyedStatefulKinds,
   type MapAsyncNode,

@@ -8,6 +8,7 @@ export interface PlanIssue {
     | 'CYCLE'
     | 'UNKNOWN_FUNCTION'
     | 'NOT_KEYED'
+    | 'NOT_PARTITIONED_BY_KEY'
     | 'NO_EVENT_TIME'
     | 'INVALID_TOPIC'
     | 'TOPIC_LOOP'

@@ -69,6 +69,14 @@ export interface KeyByNode extends NodeBase<'keyBy'> {
   readonly keyFormat: FormatSpec;
 }
 
+/**
+ * Declares the stream's current record key (a source's key, decoded by its key format) the grouping
+ * key, without repartitioning: the records must already be partitioned by it, by murmur2 of the key
+ * bytes (Rivulet's and Kafka's default partitioner). The runtime rejects a record whose key hashes to
+ * another partition (COPARTITION_MISMATCH) or that has no key.
+ */
+export interface GroupByKeyNode extends NodeBase<'groupByKey'> {}
+
 /** Routes each record to the first branch whose predicate accepts it; `BranchOutputNode`s read them. */
 export interface BranchNode extends NodeBase<'branch'> {
   readonly name: string;
@@ -197,6 +205,7 @@ export type PlanNode =
   | PeekNode
   | MergeNode
   | KeyByNode
+  | GroupByKeyNode
   | BranchNode
   | BranchOutputNode
   | AggregateNode

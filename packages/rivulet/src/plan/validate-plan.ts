@@ -115,6 +115,22 @@ export function validatePlan(plan: Plan): PlanIssue[] {
     ) {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
     }
+    if (node.kind === 'groupByKey') {
+      const origins = keyOrigins(plan, node.inputs[0]);
+      if (origins.some((o) => o.kind === 'keyBy'))
+        add(
+          'NOT_PARTITIONED_BY_KEY',
+          node,
+          'groupByKey() after keyBy(): the records are not partitioned by the new key; aggregate the keyed stream instead',
+        );
+      for (const o of origins)
+        if (o.kind === 'source' && o.keyFormat.kind === 'bytes')
+          add(
+            'INVALID_ARGUMENT',
+            node,
+            `groupByKey() needs decoded keys, but source '${o.name}' reads them as raw bytes: give the topic a key format (topic(name, value, { key: text() }) or json())`,
+          );
+    }
     if (node.kind === 'eventTime') {
       if (!(node.maxOutOfOrderMs >= 0))
         add(
@@ -205,6 +221,27 @@ function hasEventTime(plan: Plan, id: number | undefined): boolean {
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && hasEventTime(plan, input));
 }
 
+/**
+ * The nodes that set the key of `id`'s records: going upstream, the first source, keyBy, or keyed
+ * operator (whose output keeps its input's partitioning) on every path.
+ */
+function keyOrigins(plan: Plan, id: number | undefined): PlanNode[] {
+  if (id === undefined) return [];
+  const node = plan.nodes[id];
+  if (node === undefined) return [];
+  if (
+    node.kind === 'source' ||
+    node.kind === 'keyBy' ||
+    node.kind === 'groupByKey' ||
+    node.kind === 'toStream' ||
+    node.kind === 'aggregate' ||
+    node.kind === 'process' ||
+    node.kind === 'windowAggregate'
+  )
+    return [node];
+  return node.inputs.filter((input) => input < id).flatMap((input) => keyOrigins(plan, input));
+}
+
 /** True when every path from `id` back to a source passes a keyBy (through key-preserving operators). */
 function isKeyed(plan: Plan, id: number | undefined): boolean {
   if (id === undefined) return false;
@@ -213,6 +250,7 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
   // A table's changelog stream and a keyed operator's output carry the key they were grouped by.
   if (
     node.kind === 'keyBy' ||
+    node.kind === 'groupByKey' ||
     node.kind === 'toStream' ||
     node.kind === 'aggregate' ||
     node.kind === 'process' ||

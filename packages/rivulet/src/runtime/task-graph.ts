@@ -17,6 +17,7 @@ import { DecayingWindowOperator } from './operators/decaying-window-operator.ts'
 import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
+import { GroupByKeyOperator } from './operators/group-by-key-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
 import { MapAsyncOperator } from './operators/map-async-operator.ts';
 import { MapOperator } from './operators/map-operator.ts';
@@ -44,6 +45,8 @@ export interface TaskEnvironment {
   windowStore(spec: TopologyStore): WindowStateStore;
   /** The task's partition (names the task's watermarks in repartition topics). */
   partition: number;
+  /** How many partitions the task's input topics have (co-partitioned: all the same). */
+  partitions: number;
   /** Processing time. */
   clock: () => number;
 }
@@ -272,6 +275,8 @@ function createOperator(
       return new PeekOperator(label, fn(node.fn) as never);
     case 'keyBy':
       return new KeyByOperator(label, fn(node.fn) as never);
+    case 'groupByKey':
+      return new GroupByKeyOperator(label, env.partition, env.partitions);
     case 'branch':
       return new BranchOperator(label, node.predicates.map((p) => fn(p)) as never);
     case 'aggregate':

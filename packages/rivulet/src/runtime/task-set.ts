@@ -160,6 +160,7 @@ export class TaskSet {
       windowStore: (spec) => storeBySpec.get(spec.name) as unknown as WindowStateStore,
       clock: () => clock.now(),
       partition,
+      partitions: log.topicConfig(sub.inputs[0]!.topic).partitions,
     });
     const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
       topic: input.topic,

@@ -84,6 +84,7 @@ export class TestDriver {
         windowStore: () => memoryRangeStore(),
         clock: () => this.clock.now(),
         partition: 0,
+        partitions: 1,
       });
       this.#graphs.push(graph);
       for (const [topic, input] of graph.inputs) {
