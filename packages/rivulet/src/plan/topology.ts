@@ -20,6 +20,12 @@ export interface TopologyInput {
 export interface TopologyStore extends StoreSpec {
   operator: string;
   changelogTopic: string;
+  /**
+   * The store of a built-in aggregation (keyed or windowed), whose operator never mutates a value it read
+   * except to put it back: the runtime may keep its values decoded between checkpoints. User processors'
+   * stores are not.
+   */
+  builtIn: boolean;
 }
 
 /**
@@ -154,6 +160,7 @@ export function buildTopology(plan: Plan): Topology {
         ...store,
         operator: 'name' in node ? node.name : `${node.kind}#${node.id}`,
         changelogTopic,
+        builtIn: node.kind === 'aggregate' || node.kind === 'windowAggregate',
       });
       internalTopics.push({ topic: changelogTopic, kind: 'changelog' });
     }

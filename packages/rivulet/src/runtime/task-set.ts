@@ -15,6 +15,9 @@ import { buildTaskGraph, type TaskGraph, type TaskInput } from './task-graph.ts'
 import { type RangeStore, TimerStore } from './timer-store.ts';
 import { readWatermark } from './watermark-record.ts';
 
+/** Decoded values a built-in aggregation's store keeps between checkpoints (per task and store). */
+const OBJECT_CACHE_ENTRIES = 200_000;
+
 /** A task's id in checkpoints: `<sub-topology>:<partition>`. */
 function taskId(task: { sub: SubTopology; partition: number }): string {
   return `${task.sub.id}:${task.partition}`;
@@ -147,6 +150,7 @@ export class TaskSet {
             : { lmdb: { path: join(stateDir, plan.pipeline, spec.name, String(partition)) } },
         changelog: { log, topic: spec.changelogTopic, partition },
         ...(spec.ttlMs === undefined ? {} : { ttl: spec.ttlMs }),
+        ...(spec.builtIn && spec.ttlMs === undefined ? { objectCacheEntries: OBJECT_CACHE_ENTRIES } : {}),
         clock,
       });
       stores.push(store);

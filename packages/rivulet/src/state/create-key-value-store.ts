@@ -15,6 +15,7 @@ import type { KeyValueStore } from './key-value-store.ts';
 import { LmdbBackend } from './lmdb-backend.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { MeteredStore } from './metered-store.ts';
+import { ObjectCachingStore } from './object-caching-store.ts';
 import { TtlStore } from './ttl-store.ts';
 import { TypedKeyValueStore } from './typed-key-value-store.ts';
 
@@ -36,6 +37,11 @@ export interface KeyValueStoreOptions<K, V> {
   clock?: Clock;
   /** Entries a flush inspects for expiry (default 1000). */
   purgeLimit?: number;
+  /**
+   * Keep up to this many decoded values and encode changes only when flushing or scanning
+   * (object-caching-store.ts has the contract differences). Off by default; not with `ttl`.
+   */
+  objectCacheEntries?: number;
 }
 
 function openBackend(backend: KeyValueStoreOptions<unknown, unknown>['backend']): KeyValueBackend {
@@ -67,6 +73,16 @@ export async function createKeyValueStore<K, V>(
   if (!Number.isSafeInteger(purgeLimit) || purgeLimit < 1) {
     throw new EngineError('INVALID_ARGUMENT', `store ${name}: purgeLimit must be a positive integer`);
   }
+  const cacheEntries = options.objectCacheEntries;
+  if (
+    cacheEntries !== undefined &&
+    (!Number.isSafeInteger(cacheEntries) || cacheEntries < 1 || ttlMs !== undefined)
+  ) {
+    throw new EngineError(
+      'INVALID_ARGUMENT',
+      `store ${name}: objectCacheEntries must be a positive integer, and cannot be combined with ttl`,
+    );
+  }
   const changelog = options.changelog;
   if (changelog !== undefined) {
     changelog.log.partition(changelog.topic, changelog.partition); // UNKNOWN_TOPIC / UNKNOWN_PARTITION
@@ -75,6 +91,11 @@ export async function createKeyValueStore<K, V>(
   try {
     let bytes: BytesStore = new CachingStore(name, new ChangeloggedBackend(name, backend, changelog));
     if (ttlMs !== undefined) bytes = new TtlStore(bytes, ttlMs, options.clock ?? systemClock, purgeLimit);
+    if (cacheEntries !== undefined)
+      return new ObjectCachingStore(new MeteredStore(bytes), options.keySerde, options.valueSerde, {
+        maxKeyBytes: backend.maxKeyBytes,
+        maxEntries: cacheEntries,
+      });
     return new TypedKeyValueStore(new MeteredStore(bytes), options.keySerde, options.valueSerde);
   } catch (error) {
     await backend.close();

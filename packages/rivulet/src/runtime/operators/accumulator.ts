@@ -4,6 +4,14 @@ import { emptySketch, sketchAdd, sketchEstimate, sketchMerge } from './hyper-log
 type Fn = (...args: unknown[]) => unknown;
 
 /**
+ * A copy of a stored accumulator for a user function, which may change its argument in place: stored
+ * values can be live state (and already emitted), so user code only ever sees its own copy.
+ */
+function own(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/**
  * The arithmetic of an aggregation (keyed tables and windows): folding a record into an accumulator,
  * merging two accumulators (session windows merge when a record bridges them) and the value a result
  * shows. reduce seeds with the first value and combines pairwise (its merge is the same function); avg
@@ -40,9 +48,9 @@ export class Accumulator {
         return [sum + v, count + 1];
       }
       case 'reduce':
-        return previous === undefined ? value : this.add!(previous, value);
+        return previous === undefined ? value : this.add!(own(previous), value);
       case 'aggregate':
-        return this.add!(previous === undefined ? this.init!() : previous, value, key);
+        return this.add!(previous === undefined ? this.init!() : own(previous), value, key);
       case 'countDistinct': {
         const seen = (previous as Record<string, 1> | undefined) ?? {};
         seen[JSON.stringify(this.add!(value)) ?? 'null'] = 1;
@@ -80,9 +88,9 @@ export class Accumulator {
         return [s1 + s2, c1 + c2];
       }
       case 'reduce':
-        return this.add!(a, b);
+        return this.add!(own(a), b);
       case 'aggregate':
-        return this.mergeFn!(a, b, key);
+        return this.mergeFn!(own(a), b, key);
       case 'countDistinct':
         return { ...(a as Record<string, 1>), ...(b as Record<string, 1>) };
       case 'approxCountDistinct':

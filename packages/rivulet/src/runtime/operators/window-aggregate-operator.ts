@@ -18,6 +18,12 @@ interface WindowState {
  * every change; `'final'` emits each window's result once, when it closes, in end order.
  */
 export class WindowAggregateOperator extends WindowOperator {
+  /**
+   * No window in state ends before this (undefined: not known, as after a start or restore). Closing
+   * skips the range scan while the bound is below it, so a scan runs only when some window closes.
+   */
+  #minEnd: number | undefined;
+
   constructor(
     label: string,
     private readonly window: Extract<WindowSpec, { kind: 'tumbling' | 'hopping' }>,
@@ -55,6 +61,7 @@ export class WindowAggregateOperator extends WindowOperator {
           const previous = this.store.get(id) as WindowState | undefined;
           const acc = this.accumulator.fold(previous?.a, record.value, record.key);
           this.store.put(id, { k: record.key, a: acc });
+          if (this.#minEnd !== undefined && end < this.#minEnd) this.#minEnd = end;
           this.touched(id);
           if (this.emitMode === 'updates') out.push(this.result(record.key, start, end, acc, record));
         }
@@ -76,6 +83,7 @@ export class WindowAggregateOperator extends WindowOperator {
   }
 
   protected closeUpTo(bound: number): void {
+    if (this.#minEnd !== undefined && bound < this.#minEnd) return;
     const out: StreamRecord[] = [];
     for (const entry of this.store.range(undefined, WindowOperator.endBound([], bound))) {
       const end = Number(Buffer.from(entry.key).readBigUInt64BE(0));
@@ -84,6 +92,9 @@ export class WindowAggregateOperator extends WindowOperator {
       if (this.emitMode === 'final')
         out.push(this.result(state.k, end - this.window.sizeMs, end, state.a, undefined));
     }
+    const [first] = this.store.range(undefined, undefined, { limit: 1 });
+    this.#minEnd =
+      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(0));
     if (out.length > 0) this.emit(out);
   }
 }
