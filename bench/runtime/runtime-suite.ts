@@ -152,8 +152,8 @@ async function runRuntimeSuite(options: SuiteOptions): Promise<SuiteReport> {
         `users, uniform), amounts 0..999, in a 2-partition topic (durability none) filled before timing; ` +
         `stateless cases ${k(config.statelessRecords)} records, keyed-count cases ${k(config.keyedRecords)}`,
       'stateless = filter(amount > 500) (about half pass) -> map to {id, user, cents, ts} -> out topic; ' +
-        'count = keyBy(user) -> count -> toStream -> out topic (one output per input; the engine goes ' +
-        'through a repartition topic and a changelog)',
+        'count = groupByKey() (the input is partitioned by user) -> count -> toStream -> out topic (one ' +
+        'output per input; the engine keeps a changelog)',
       'engine-*: createEngine({ dataDir, maintenanceInterval: false }) + engine.run(p, { guarantee, ' +
         'commitIntervalMs: 100, parallelism }), timed from the moment run resolved (start-ms: how long it ' +
         "took) until lag 0 and the out partitions' committed offsets cover every output; the out topic is " +

@@ -1,7 +1,7 @@
 import { createEngine, type Log } from '../../packages/rivulet/src/index.ts';
 import { hrMicros } from '../runtime/engine-throughput.ts';
 import { makeTempDir } from '../temp-dir.ts';
-import { FLUSH_USER, fillClicks, PARTITIONS } from './click-fixtures.ts';
+import { fillClicks, isFlushUser, PARTITIONS } from './click-fixtures.ts';
 import { OUT_TOPIC, SOURCE_TOPIC, type WindowKind, windowPipeline } from './window-pipelines.ts';
 
 export interface WindowRequest {
@@ -9,6 +9,10 @@ export interface WindowRequest {
   /** Data records (the flush records come on top). */
   records: number;
   users: number;
+  /** Records per second of event time (click-fixtures.ts; EVENT_RATE when absent). */
+  rate?: number;
+  /** The engine's emit mode ('final' when absent; the floor and RxJS emit final results only). */
+  emit?: 'final' | 'updates';
 }
 
 /** One timed pass over pre-filled input: `records` input records in `seconds`, and what came out. */
@@ -46,7 +50,7 @@ async function readWindowResults(
       const { records, nextOffset } = await log.fetch(topic, p, offset, READ_BYTES);
       for (const r of records) {
         const result = JSON.parse(r.valueString()!) as { key: string; value: number };
-        if (result.key === FLUSH_USER) continue;
+        if (isFlushUser(result.key)) continue;
         results++;
         windowedRecords += result.value;
       }
@@ -68,8 +72,8 @@ export async function measureEngineWindows(request: WindowRequest): Promise<Wind
   try {
     const engine = await createEngine({ dataDir: dir.path, maintenanceInterval: false });
     try {
-      const fill = await fillClicks(engine.log, SOURCE_TOPIC, request.records, request.users);
-      const p = windowPipeline(request.kind, SOURCE_TOPIC, OUT_TOPIC);
+      const fill = await fillClicks(engine.log, SOURCE_TOPIC, request.records, request.users, request.rate);
+      const p = windowPipeline(request.kind, SOURCE_TOPIC, OUT_TOPIC, request.emit);
       const runCalled = performance.now();
       const run = await engine.run(p, { commitIntervalMs: 100 });
       const startUs = hrMicros();

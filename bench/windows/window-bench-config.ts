@@ -12,6 +12,13 @@ export interface WindowBenchConfig {
   hoppingRecords: number;
   /** Input records of the session cases. */
   sessionRecords: number;
+  /** Input records of the sliding cases (one result per record; 1M records are 16.7 min of event time). */
+  slidingRecords: number;
+  /**
+   * Records of the sliding RSS pair at 1x the event rate (EVENT_RATE); the 10x case has ten times as
+   * many over the same event-time span. Each runs once per suite.
+   */
+  slidingRateRecords: number;
   /** Distinct users (keys) in the input. */
   users: number;
 }
@@ -22,6 +29,8 @@ export function windowBenchConfig(options: Pick<SuiteOptions, 'quick' | 'scale'>
     tumblingRecords: Math.max(20_000, Math.round(2_000_000 * s)),
     hoppingRecords: Math.max(5_000, Math.round(200_000 * s)),
     sessionRecords: Math.max(20_000, Math.round(1_000_000 * s)),
+    slidingRecords: Math.max(20_000, Math.round(1_000_000 * s)),
+    slidingRateRecords: Math.max(20_000, Math.round(300_000 * s)),
     users: 10_000,
   };
 }

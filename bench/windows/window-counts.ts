@@ -2,6 +2,8 @@ import {
   HOPPING_ADVANCE_MS,
   HOPPING_SIZE_MS,
   SESSION_GAP_MS,
+  SLIDING_RESOLUTION_MS,
+  SLIDING_SIZE_MS,
   TUMBLING_SIZE_MS,
   type WindowKind,
 } from './window-pipelines.ts';
@@ -178,6 +180,99 @@ class SessionCounts implements WindowCounts {
   }
 }
 
+/** One pane of a user: its rounded time, its records, and how many of them wait for their result. */
+interface CountPane {
+  time: number;
+  count: number;
+  waiting: number;
+}
+
+/**
+ * Sliding windows at a resolution: a record at t is at t' = t rounded down to a multiple of the
+ * resolution, and its window counts its user's records whose rounded time is in [t' - size, t'],
+ * reported as [t' - size, t' + resolution); one result per record, emitted when the watermark reaches
+ * t' + resolution (late when it already had). Per user a deque of panes ascending by time (a record
+ * lands at or near the back: the input is at most 5 s out of order), trimmed at the front of panes no
+ * open window reaches; per window end the users with waiting records, closed in end order.
+ */
+class SlidingCounts implements WindowCounts {
+  readonly #panes = new Map<string, CountPane[]>();
+  /** Window end -> the users with a pane ending there that has waiting records. */
+  readonly #due = new Map<number, string[]>();
+  #watermark = Number.NEGATIVE_INFINITY;
+  #minDue = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly sizeMs: number,
+    private readonly resolutionMs: number,
+  ) {}
+
+  add(key: string, ts: number): boolean {
+    const time = ts - (ts % this.resolutionMs); // event times are >= 0 here
+    const end = time + this.resolutionMs;
+    if (end <= this.#watermark) return false;
+    let panes = this.#panes.get(key);
+    if (panes === undefined) {
+      panes = [];
+      this.#panes.set(key, panes);
+    }
+    this.#trim(panes);
+    let i = panes.length;
+    while (i > 0 && panes[i - 1]!.time > time) i--;
+    let pane = i > 0 ? panes[i - 1] : undefined;
+    if (pane === undefined || pane.time !== time) {
+      pane = { time, count: 0, waiting: 0 };
+      panes.splice(i, 0, pane);
+    }
+    pane.count++;
+    if (pane.waiting++ === 0) {
+      const users = this.#due.get(end);
+      if (users === undefined) this.#due.set(end, [key]);
+      else users.push(key);
+      if (end < this.#minDue) this.#minDue = end;
+    }
+    return true;
+  }
+
+  /** Drops the front panes below the oldest window start still to come (none with waiting records). */
+  #trim(panes: CountPane[]): void {
+    if (!Number.isFinite(this.#watermark)) return;
+    const keep = this.#watermark - (this.#watermark % this.resolutionMs) - this.sizeMs;
+    let n = 0;
+    while (n < panes.length && panes[n]!.time < keep && panes[n]!.waiting === 0) n++;
+    if (n > 0) panes.splice(0, n);
+  }
+
+  close(watermark: number): WindowResult[] {
+    if (watermark <= this.#watermark) return NONE;
+    this.#watermark = watermark;
+    if (this.#minDue > watermark) return NONE;
+    const ends = [...this.#due.keys()].filter((end) => end <= watermark).sort((a, b) => a - b);
+    const out: WindowResult[] = [];
+    for (const end of ends) {
+      const time = end - this.resolutionMs;
+      const window = { start: time - this.sizeMs, end };
+      for (const key of this.#due.get(end)!) {
+        const panes = this.#panes.get(key)!;
+        let value = 0;
+        let waiting = 0;
+        for (const pane of panes) {
+          if (pane.time >= window.start && pane.time <= time) value += pane.count;
+          if (pane.time === time) {
+            waiting = pane.waiting;
+            pane.waiting = 0;
+          }
+        }
+        for (let i = 0; i < waiting; i++) out.push({ key, window, value });
+        this.#trim(panes);
+      }
+      this.#due.delete(end);
+    }
+    this.#minDue = Math.min(...this.#due.keys());
+    return out;
+  }
+}
+
 export function windowCounts(kind: WindowKind): WindowCounts {
   switch (kind) {
     case 'tumbling':
@@ -186,5 +281,7 @@ export function windowCounts(kind: WindowKind): WindowCounts {
       return new FixedWindowCounts(HOPPING_SIZE_MS, HOPPING_ADVANCE_MS);
     case 'session':
       return new SessionCounts(SESSION_GAP_MS);
+    case 'sliding':
+      return new SlidingCounts(SLIDING_SIZE_MS, SLIDING_RESOLUTION_MS);
   }
 }

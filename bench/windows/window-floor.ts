@@ -1,7 +1,7 @@
 import { createLog, type EncodableRecord } from '../../packages/rivulet/src/index.ts';
 import { hrMicros } from '../runtime/engine-throughput.ts';
 import { makeTempDir } from '../temp-dir.ts';
-import { BOUND_MS, type Click, FLUSH_USER, fillClicks, PARTITIONS } from './click-fixtures.ts';
+import { BOUND_MS, type Click, fillClicks, isFlushUser, PARTITIONS } from './click-fixtures.ts';
 import type { WindowRequest, WindowSample } from './engine-windows.ts';
 import { type WindowCounts, windowCounts } from './window-counts.ts';
 import { OUT_TOPIC, SOURCE_TOPIC } from './window-pipelines.ts';
@@ -22,7 +22,7 @@ export async function measureWindowFloor(request: WindowRequest): Promise<Window
   try {
     const log = await createLog({ dataDir: dir.path, maintenanceInterval: false });
     try {
-      const fill = await fillClicks(log, SOURCE_TOPIC, request.records, request.users);
+      const fill = await fillClicks(log, SOURCE_TOPIC, request.records, request.users, request.rate);
       await log.createTopic(OUT_TOPIC, { partitions: PARTITIONS, durability: 'none' });
       const counts: WindowCounts[] = Array.from({ length: PARTITIONS }, () => windowCounts(request.kind));
       const maxTs = new Array<number>(PARTITIONS).fill(Number.NEGATIVE_INFINITY);
@@ -63,7 +63,7 @@ export async function measureWindowFloor(request: WindowRequest): Promise<Window
                 headers: undefined,
                 timestamp: result.window.end - 1,
               };
-              if (result.key !== FLUSH_USER) {
+              if (!isFlushUser(result.key)) {
                 results++;
                 windowedRecords += result.value;
               }

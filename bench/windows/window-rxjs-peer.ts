@@ -1,6 +1,6 @@
 import { filter, from, mergeMap, scan } from 'rxjs';
 import { hrMicros } from '../runtime/engine-throughput.ts';
-import { BOUND_MS, type Click, FLUSH_USER, generateClicks } from './click-fixtures.ts';
+import { BOUND_MS, type Click, generateClicks, isFlushUser } from './click-fixtures.ts';
 import type { WindowRequest, WindowSample } from './engine-windows.ts';
 import { type WindowCounts, type WindowResult, windowCounts } from './window-counts.ts';
 
@@ -20,7 +20,7 @@ interface ScanState {
  * are collected in an array.
  */
 export function measureWindowRxjs(request: WindowRequest): WindowSample {
-  const clicks = generateClicks(request.records, request.users);
+  const clicks = generateClicks(request.records, request.users, request.rate);
   const out: WindowResult[] = [];
   const startUs = hrMicros();
   const started = performance.now();
@@ -46,7 +46,7 @@ export function measureWindowRxjs(request: WindowRequest): WindowSample {
   let results = 0;
   let windowedRecords = 0;
   for (const result of out) {
-    if (result.key === FLUSH_USER) continue;
+    if (isFlushUser(result.key)) continue;
     results++;
     windowedRecords += result.value;
   }
