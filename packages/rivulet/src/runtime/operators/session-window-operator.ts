@@ -27,6 +27,12 @@ const endId = (end: number, start: number, key: unknown): Buffer =>
  * 'updates' a merge shows as a result for the merged session (the merged-away ones are not retracted).
  */
 export class SessionWindowOperator extends WindowOperator {
+  /**
+   * No session in state ends before this (a lower bound: sessions that grew keep it low until the next
+   * scan; undefined: not known, as after a start or restore). Closing scans only when the bound reaches it.
+   */
+  #minEnd: number | undefined;
+
   constructor(
     label: string,
     private readonly gapMs: number,
@@ -82,6 +88,7 @@ export class SessionWindowOperator extends WindowOperator {
     this.store.put(id, { k: key, s: keep });
     this.touched(id);
     this.store.put(endId(end, start, key), 1);
+    if (this.#minEnd !== undefined && end < this.#minEnd) this.#minEnd = end;
     return this.result(key, start, end, acc, record);
   }
 
@@ -93,6 +100,7 @@ export class SessionWindowOperator extends WindowOperator {
   }
 
   protected closeUpTo(bound: number): void {
+    if (this.#minEnd !== undefined && bound < this.#minEnd) return;
     const from = Buffer.from([END_PREFIX]);
     const out: StreamRecord[] = [];
     for (const entry of this.store.range(from, WindowOperator.endBound([END_PREFIX], bound))) {
@@ -110,6 +118,9 @@ export class SessionWindowOperator extends WindowOperator {
       else this.store.put(id, { k: state.k, s: rest });
       if (this.emitMode === 'final') out.push(this.result(state.k, start, end, session[2], undefined));
     }
+    const [first] = this.store.range(from, Buffer.from([END_PREFIX + 1]), { limit: 1 });
+    this.#minEnd =
+      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
     if (out.length > 0) this.emit(out);
   }
 }

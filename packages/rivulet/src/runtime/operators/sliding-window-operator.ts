@@ -57,6 +57,8 @@ function firstAtOrAfter(panes: readonly Pane[], time: number): number {
  */
 export class SlidingWindowOperator extends WindowOperator {
   #evicted = Number.NEGATIVE_INFINITY;
+  /** No due entry ends before this (undefined: not known); closing scans the due index only from it on. */
+  #minDue: number | undefined;
 
   constructor(
     label: string,
@@ -100,7 +102,11 @@ export class SlidingWindowOperator extends WindowOperator {
           final || this.mergeable
             ? undefined
             : this.accumulator.fold(this.#window(panes, at, record.key), record.value, record.key);
-        if (final && (existing === undefined || existing[2] === 0)) this.store.put(dueId(end, record.key), 1); // a due entry without waiting records is skipped
+        // A due entry without waiting records is skipped when it comes due.
+        if (final && (existing === undefined || existing[2] === 0)) {
+          this.store.put(dueId(end, record.key), 1);
+          if (this.#minDue !== undefined && end < this.#minDue) this.#minDue = end;
+        }
         let pane = existing;
         if (pane === undefined) {
           pane = [at, this.mergeable ? acc : [], 0];
@@ -162,7 +168,7 @@ export class SlidingWindowOperator extends WindowOperator {
 
   protected closeUpTo(bound: number): void {
     const out: StreamRecord[] = [];
-    if (this.emitMode === 'final') {
+    if (this.emitMode === 'final' && (this.#minDue === undefined || bound >= this.#minDue)) {
       const from = Buffer.from([DUE_PREFIX]);
       for (const entry of this.store.range(from, WindowOperator.endBound([DUE_PREFIX], bound))) {
         const bytes = Buffer.from(entry.key);
@@ -181,6 +187,9 @@ export class SlidingWindowOperator extends WindowOperator {
         for (let i = 0; i < waiting; i++)
           out.push(this.result(state.k, at - this.sizeMs, at + this.resolutionMs, result, undefined));
       }
+      const [first] = this.store.range(from, Buffer.from([DUE_PREFIX + 1]), { limit: 1 });
+      this.#minDue =
+        first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
     }
     this.#evict(bound);
     if (out.length > 0) this.emit(out);
