@@ -117,3 +117,17 @@ const perKey = keyedOrders.groupByKey().sum('qty-by-key', (o) => o.qty);
 expectType<typeof perKey, Table<string, number>>(true);
 // @ts-expect-error: the grouped values are orders, not numbers
 keyedOrders.groupByKey().sum('bad-sum', (o: number) => o);
+
+// Tables: a topic table keyed by text can delete (its changelog carries nulls); joins need the same key type.
+const stockTable = p.table('stock-table', topic('stock-table', json<number>(), { key: text() }));
+expectType<typeof stockTable, Table<string, number, null>>(true);
+expectType<ReturnType<typeof stockTable.toStream>, Stream<number | null, string>>(true);
+const enriched = keyedOrders
+  .groupByKey()
+  .leftJoin(stockTable, (order, level) => ({ sku: order.sku, level: level ?? 0 }));
+expectType<typeof enriched, Stream<{ sku: string; level: number }, string>>(true);
+const numberKeyed = orders.keyBy((o) => o.qty);
+// @ts-expect-error: a table keyed by string cannot join a stream keyed by number
+numberKeyed.join(stockTable, (o, level) => o.qty + level);
+// @ts-expect-error: an inner join's row is never undefined, a left join's may be
+keyedOrders.groupByKey().leftJoin(stockTable, (_o, level: number) => level);

@@ -164,6 +164,53 @@ export class KeyedStream<K, T> {
     });
   }
 
+  /**
+   * The latest value per key as a table kept in the store `name` (Kafka Streams' `toTable`): a record
+   * with a null value deletes its key.
+   */
+  toTable(name: string): Table<K, T, null> {
+    const builder = this.node.builder;
+    const id = builder.add({
+      kind: 'toTable',
+      inputs: [this.node.id],
+      store: { name, keyFormat: this.node.keyFormat, valueFormat: structuredValue },
+    });
+    return new Table<K, T, null>({ builder, id, keyFormat: this.node.keyFormat }, name);
+  }
+
+  #join<V, R>(join: 'inner' | 'left', table: Table<K, V, null>, joiner: UserFunction): Stream<R, K> {
+    const builder = this.node.builder;
+    if (table.node.builder !== builder) throw new TypeError('join: the table belongs to another pipeline');
+    const id = builder.add({
+      kind: 'streamTableJoin',
+      inputs: [this.node.id, table.node.id],
+      join,
+      fn: builder.fn(joiner),
+      tableStore: table.storeName,
+      keyFormat: this.node.keyFormat,
+    });
+    return new Stream<R, K>({ builder, id, keyFormat: this.node.keyFormat });
+  }
+
+  /**
+   * Joins each record with its key's current row of `table` (a stream-table join): records whose key
+   * has no row are dropped. The row is the table as this task has read it so far: a table's topic is
+   * read to its end before the first record of other inputs, then ahead of them in every step; table
+   * changes do not emit anything. The stream must be partitioned like the table (a `keyBy` before the
+   * join repartitions it to the table's partition count).
+   */
+  join<V, R>(table: Table<K, V, null>, joiner: (value: T, row: V, key: K) => R): Stream<R, K> {
+    return this.#join('inner', table, joiner as UserFunction);
+  }
+
+  /** As `join`, but a record whose key has no row is joined with undefined instead of dropped. */
+  leftJoin<V, R>(
+    table: Table<K, V, null>,
+    joiner: (value: T, row: V | undefined, key: K) => R,
+  ): Stream<R, K> {
+    return this.#join('left', table, joiner as UserFunction);
+  }
+
   /** Low-level processing with per-key stores (declared in `options.stores`). */
   process<U>(
     name: string,

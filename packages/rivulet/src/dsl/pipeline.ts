@@ -7,7 +7,9 @@ import {
   type UserFunction,
   validatePlan,
 } from '../plan/index.ts';
+import type { Key } from './record-context.ts';
 import { Stream } from './stream.ts';
+import { Table } from './table.ts';
 import type { SourceSpec } from './topic-spec.ts';
 
 /**
@@ -26,12 +28,17 @@ export class Pipeline {
 
   /** Reads a source; the stream's type comes from the source's format (schema). */
   from<T, K = unknown>(name: string, source: SourceSpec<T, K>): Stream<T, K> {
+    const id = this.#source(name, source, undefined);
+    return new Stream<T, K>({ builder: this.#builder, id, keyFormat: source.key.spec });
+  }
+
+  #source(name: string, source: SourceSpec<unknown, unknown>, role: 'table' | undefined): number {
     const value = source.value;
     const valueFormat =
       value.schema === undefined
         ? value.spec
         : { kind: 'json' as const, schema: this.#builder.fn(validatorOf(value.schema)) };
-    const id = this.#builder.add({
+    return this.#builder.add({
       kind: 'source',
       inputs: [],
       name,
@@ -39,8 +46,28 @@ export class Pipeline {
       keyFormat: source.key.spec,
       valueFormat,
       startFrom: source.startFrom,
+      ...(role === undefined ? {} : { role }),
     });
-    return new Stream<T, K>({ builder: this.#builder, id, keyFormat: source.key.spec });
+  }
+
+  /**
+   * A table read from a topic (ideally compacted): the latest value per record key, a tombstone (null
+   * value) deleting it, kept in the store `name`. The topic must be partitioned by its keys (as
+   * `groupByKey` requires) and its key format must decode them (`topic(name, json<V>(), { key: text()
+   * })`). A task reads the topic to its end as of its start before the first record of its other inputs.
+   */
+  table<V, K = unknown>(name: string, source: SourceSpec<V, K>): Table<K & Key, V, null> {
+    const id = this.#source(name, source, 'table');
+    const keyed = this.#builder.add({ kind: 'groupByKey', inputs: [id] });
+    const table = this.#builder.add({
+      kind: 'toTable',
+      inputs: [keyed],
+      store: { name, keyFormat: source.key.spec, valueFormat: { kind: 'structured' } },
+    });
+    return new Table<K & Key, V, null>(
+      { builder: this.#builder, id: table, keyFormat: source.key.spec },
+      name,
+    );
   }
 
   /** Every problem of the pipeline as built so far. */

@@ -39,6 +39,10 @@ function describe(node: PlanNode): string {
     }
     case 'windowLate':
       return `late records of #${node.inputs[0]}`;
+    case 'toTable':
+      return `table '${node.store.name}'${node.map === undefined ? '' : ' (mapValues)'}${node.filter === undefined ? '' : ' (filter)'}`;
+    case 'streamTableJoin':
+      return `${node.join} join with table '${node.tableStore}'`;
     default:
       return nodeLabel(node);
   }
@@ -55,7 +59,8 @@ export function explainPlan(plan: Plan): string {
   ];
   for (const sub of topology.subTopologies) {
     lines.push(`  sub-topology ${sub.id} (one task per input partition)`);
-    for (const input of sub.inputs) lines.push(`    reads ${input.topic} (${input.kind})`);
+    for (const input of sub.inputs)
+      lines.push(`    reads ${input.topic} (${input.kind}${input.table ? ', a table: read first' : ''})`);
     for (const id of sub.nodeIds) {
       const node = plan.nodes[id]!;
       const from = node.inputs.length === 0 ? '' : ` <- ${node.inputs.map((i) => `#${i}`).join(', ')}`;

@@ -9,6 +9,7 @@ export interface PlanIssue {
     | 'UNKNOWN_FUNCTION'
     | 'NOT_KEYED'
     | 'NOT_PARTITIONED_BY_KEY'
+    | 'KEY_FORMAT_MISMATCH'
     | 'NO_EVENT_TIME'
     | 'INVALID_TOPIC'
     | 'TOPIC_LOOP'

@@ -42,6 +42,11 @@ export interface SourceNode extends NodeBase<'source'> {
   readonly valueFormat: FormatSpec;
   /** Where to start when the pipeline has no checkpoint yet. */
   readonly startFrom: 'earliest' | 'latest';
+  /**
+   * 'table': the topic of a table (`pipeline.table`): at start a task reads it up to its end as of then
+   * before any other input, and in every step before the others.
+   */
+  readonly role?: 'table';
 }
 
 export interface MapNode extends NodeBase<'map'> {
@@ -106,6 +111,32 @@ export interface AggregateNode extends NodeBase<'aggregate'> {
 
 /** The changelog of a table as a stream of `{ key, value }` (value null = deleted). */
 export interface ToStreamNode extends NodeBase<'toStream'> {}
+
+/**
+ * Materialises a keyed changelog into a table: the latest value per key in `store`, a null value
+ * deleting the key. With `map`, each value is mapped first (a table's `mapValues`); with `filter`, a
+ * value it rejects deletes the key. Emits each change of the table: the new value, or null when a key
+ * that was present is deleted (no tombstone for a key that was absent).
+ */
+export interface ToTableNode extends NodeBase<'toTable'> {
+  readonly store: StoreSpec;
+  readonly map?: FunctionRef;
+  readonly filter?: FunctionRef;
+}
+
+/**
+ * Joins each record of a keyed stream (input 0) with the current row of its key in a table (input 1, a
+ * toTable node of the same sub-topology, read through its store): `inner` drops records whose key has
+ * no row, `left` calls the joiner with undefined. Table changes do not trigger output.
+ */
+export interface StreamTableJoinNode extends NodeBase<'streamTableJoin'> {
+  readonly join: 'inner' | 'left';
+  readonly fn: FunctionRef;
+  /** The store of the table (input 1). */
+  readonly tableStore: string;
+  /** How the stream's keys are encoded: must be the table's, or equal keys would partition differently. */
+  readonly keyFormat: FormatSpec;
+}
 
 /**
  * Low-level per-key processing with stores and timers: `fn` handles a record, `onTimer` a due timer.
@@ -210,6 +241,8 @@ export type PlanNode =
   | BranchOutputNode
   | AggregateNode
   | ToStreamNode
+  | ToTableNode
+  | StreamTableJoinNode
   | ProcessNode
   | MapAsyncNode
   | EventTimeNode
@@ -224,6 +257,8 @@ export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set([
   'aggregate',
   'process',
   'windowAggregate',
+  'toTable',
+  'streamTableJoin',
 ]);
 
 /** A user function of any shape; the runtime casts it by the node kind that references it. */
@@ -238,7 +273,8 @@ export interface Plan {
 
 /** The stores a node owns (aggregations: one; processors: theirs plus the timer store). */
 export function nodeStores(node: PlanNode): readonly StoreSpec[] {
-  if (node.kind === 'aggregate' || node.kind === 'windowAggregate') return [node.store];
+  if (node.kind === 'aggregate' || node.kind === 'windowAggregate' || node.kind === 'toTable')
+    return [node.store];
   if (node.kind === 'process') return [...node.stores, node.timerStore];
   return [];
 }

@@ -15,6 +15,8 @@ export interface TopologyInput {
   nodeId: number;
   keyFormat: FormatSpec;
   valueFormat: FormatSpec;
+  /** A table's topic (`pipeline.table`): read to its end at start, and first in every step. */
+  table: boolean;
 }
 
 export interface TopologyStore extends StoreSpec {
@@ -133,6 +135,7 @@ export function buildTopology(plan: Plan): Topology {
         nodeId: node.id,
         keyFormat: node.keyFormat,
         valueFormat: node.valueFormat,
+        table: node.role === 'table',
       });
     }
     if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
@@ -149,6 +152,7 @@ export function buildTopology(plan: Plan): Topology {
             nodeId: node.id,
             keyFormat: node.keyFormat,
             valueFormat: internalValueFormat,
+            table: false,
           });
         }
       }
@@ -160,10 +164,13 @@ export function buildTopology(plan: Plan): Topology {
         ...store,
         operator: 'name' in node ? node.name : `${node.kind}#${node.id}`,
         changelogTopic,
+        // Not tables: joins hand their rows to user functions.
         builtIn: node.kind === 'aggregate' || node.kind === 'windowAggregate',
       });
       internalTopics.push({ topic: changelogTopic, kind: 'changelog' });
     }
   }
+  // Tables' topics first: a task reads its inputs in this order.
+  for (const sub of subTopologies) sub.inputs.sort((a, b) => Number(b.table) - Number(a.table));
   return { pipeline: plan.pipeline, subTopologies, internalTopics };
 }

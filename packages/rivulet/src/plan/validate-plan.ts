@@ -21,6 +21,10 @@ function functionRefs(node: PlanNode): string[] {
       return [...node.predicates];
     case 'aggregate':
       return [node.init, node.add].filter((f): f is string => f !== undefined);
+    case 'toTable':
+      return [node.map, node.filter].filter((f): f is string => f !== undefined);
+    case 'streamTableJoin':
+      return [node.fn];
     default:
       return [];
   }
@@ -29,6 +33,7 @@ function functionRefs(node: PlanNode): string[] {
 function expectedInputs(node: PlanNode): [min: number, max: number] {
   if (node.kind === 'source') return [0, 0];
   if (node.kind === 'merge') return [2, Number.POSITIVE_INFINITY];
+  if (node.kind === 'streamTableJoin') return [2, 2];
   return [1, 1];
 }
 
@@ -110,10 +115,25 @@ export function validatePlan(plan: Plan): PlanIssue[] {
         add('INVALID_ARGUMENT', node, `store '${store.name}' ttl must be > 0`);
     }
     if (
-      (node.kind === 'aggregate' || node.kind === 'process' || node.kind === 'windowAggregate') &&
+      (node.kind === 'aggregate' ||
+        node.kind === 'process' ||
+        node.kind === 'windowAggregate' ||
+        node.kind === 'toTable' ||
+        node.kind === 'streamTableJoin') &&
       !isKeyed(plan, node.inputs[0])
     ) {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
+    }
+    if (node.kind === 'streamTableJoin') {
+      const table = plan.nodes[node.inputs[1] ?? -1];
+      if (table?.kind !== 'toTable' || table.store.name !== node.tableStore)
+        add('INVALID_ARGUMENT', node, `input 1 must be the table whose store is '${node.tableStore}'`);
+      else if (JSON.stringify(table.store.keyFormat) !== JSON.stringify(node.keyFormat))
+        add(
+          'KEY_FORMAT_MISMATCH',
+          node,
+          `the stream's keys are encoded as ${node.keyFormat.kind} and table '${node.tableStore}'s as ${table.store.keyFormat.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
+        );
     }
     if (node.kind === 'groupByKey') {
       const origins = keyOrigins(plan, node.inputs[0]);
@@ -218,6 +238,8 @@ function hasEventTime(plan: Plan, id: number | undefined): boolean {
   const node = plan.nodes[id];
   if (node === undefined || node.kind === 'source') return false;
   if (node.kind === 'eventTime') return true;
+  // A stream-table join's records and time are its stream's (input 0); the table only answers lookups.
+  if (node.kind === 'streamTableJoin') return hasEventTime(plan, node.inputs[0]);
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && hasEventTime(plan, input));
 }
 
@@ -236,7 +258,9 @@ function keyOrigins(plan: Plan, id: number | undefined): PlanNode[] {
     node.kind === 'toStream' ||
     node.kind === 'aggregate' ||
     node.kind === 'process' ||
-    node.kind === 'windowAggregate'
+    node.kind === 'windowAggregate' ||
+    node.kind === 'toTable' ||
+    node.kind === 'streamTableJoin'
   )
     return [node];
   return node.inputs.filter((input) => input < id).flatMap((input) => keyOrigins(plan, input));
@@ -254,7 +278,9 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
     node.kind === 'toStream' ||
     node.kind === 'aggregate' ||
     node.kind === 'process' ||
-    node.kind === 'windowAggregate'
+    node.kind === 'windowAggregate' ||
+    node.kind === 'toTable' ||
+    node.kind === 'streamTableJoin'
   )
     return true;
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));

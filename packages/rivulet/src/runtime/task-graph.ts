@@ -28,6 +28,8 @@ import { ProcessOperator } from './operators/process-operator.ts';
 import { SessionWindowOperator } from './operators/session-window-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
 import { SlidingWindowOperator } from './operators/sliding-window-operator.ts';
+import { StreamTableJoinOperator } from './operators/stream-table-join-operator.ts';
+import { ToTableOperator } from './operators/to-table-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
 import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
@@ -70,6 +72,8 @@ export interface TaskInput {
   keySerde: Serde<unknown>;
   valueSerde: Serde<unknown>;
   targets: Operator[];
+  /** A table's topic: read to its end at start and first in every step (TopologyInput.table). */
+  table: boolean;
   /** Waits until the async operators of the task have emitted everything handed to them. */
   settle: () => Promise<void>;
 }
@@ -104,8 +108,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
     const operator = operators.get(id)!;
-    for (const input of node.inputs) {
+    for (const [index, input] of node.inputs.entries()) {
       if (!inSub.has(input)) continue;
+      // A stream-table join reads its table through the store; table changes do not flow into it.
+      if (node.kind === 'streamTableJoin' && index === 1) continue;
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
@@ -153,6 +159,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       keySerde: codecFor(input.keyFormat, plan),
       valueSerde: codecFor(input.valueFormat, plan),
       targets,
+      table: input.table,
       settle,
     });
   }
@@ -277,6 +284,15 @@ function createOperator(
       return new KeyByOperator(label, fn(node.fn) as never);
     case 'groupByKey':
       return new GroupByKeyOperator(label, env.partition, env.partitions);
+    case 'toTable':
+      return new ToTableOperator(
+        label,
+        store(node.store.name),
+        node.map === undefined ? undefined : (fn(node.map) as never),
+        node.filter === undefined ? undefined : (fn(node.filter) as never),
+      );
+    case 'streamTableJoin':
+      return new StreamTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.tableStore));
     case 'branch':
       return new BranchOperator(label, node.predicates.map((p) => fn(p)) as never);
     case 'aggregate':

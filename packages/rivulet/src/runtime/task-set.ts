@@ -78,6 +78,8 @@ interface InputCursor {
   prefetchOffset: number;
   /** For a repartition topic: the writing tasks' watermarks, combined. */
   watermark: CombinedWatermark | undefined;
+  /** For a table's topic: its end when the task started; other inputs wait until it is read that far. */
+  loadUntil: number;
 }
 
 interface Task {
@@ -177,6 +179,7 @@ export class TaskSet {
       watermark: this.#config.upstreamTasks.has(input.topic)
         ? new CombinedWatermark(this.#config.upstreamTasks.get(input.topic)!)
         : undefined,
+      loadUntil: 0,
     }));
     return { sub, partition, cursors, stores, graph };
   }
@@ -191,6 +194,7 @@ export class TaskSet {
         if (position === undefined)
           throw new EngineError('INTERNAL', `no start offset for ${cursor.topic}/${cursor.partitionId}`);
         cursor.position = position;
+        if (cursor.input.table) cursor.loadUntil = cursor.partition.highWatermark;
       }
       const time = start.time.get(taskId(task));
       if (time !== undefined) {
@@ -298,7 +302,10 @@ export class TaskSet {
     let controls = 0;
     const fetchBytes = this.#config.fetchBytes;
     for (const task of this.#tasks) {
+      // Until its tables' topics are read as far as they reached at start, a task reads only those.
+      const loading = task.cursors.some((c) => c.position < c.loadUntil);
       for (const cursor of task.cursors) {
+        if (loading && !cursor.input.table) continue;
         let fetched: FetchResult;
         if (cursor.prefetch !== undefined && cursor.prefetchOffset === cursor.position) {
           fetched = await cursor.prefetch;

@@ -107,7 +107,8 @@ export class TestDriver {
   #store(spec: TopologyStore): OperatorStore {
     const keyCodec = codecFor(spec.keyFormat, this.#plan);
     const valueCodec = codecFor(spec.valueFormat, this.#plan);
-    const data = new Map<string, unknown>();
+    // One map per store name: a table's store is also read by the joins against it.
+    const data = this.#stores.get(spec.name)?.data ?? new Map<string, unknown>();
     this.#stores.set(spec.name, { spec, data });
     const id = (key: unknown): string => Buffer.from(keyCodec.encode(key)).toString('latin1');
     // Values go through the store's codec, as a persistent store would do, so unserialisable state fails here too.
