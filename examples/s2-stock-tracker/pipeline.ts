@@ -4,7 +4,8 @@
  *
  *   rivulet topics create orders --partitions 3
  *   rivulet topics create stock-movements --partitions 3
- *   rivulet run examples/s2-stock-tracker/pipeline.ts
+ *   rivulet run examples/s2-stock-tracker/pipeline.ts --http 8080
+ *   curl http://127.0.0.1:8080/stores/stock-level/sku-1     # the live level of sku-1 (last checkpoint)
  */
 
 import { json, pipeline, topic } from 'rivulet';

@@ -1,6 +1,7 @@
 import { createLog, type Log, type LogOptions } from './log/index.ts';
+import { EngineError } from './model/index.ts';
 import type { Plan } from './plan/index.ts';
-import { PipelineRunner, type RunOptions } from './runtime/index.ts';
+import { PipelineRunner, type QueryableStore, type RunOptions } from './runtime/index.ts';
 
 export interface EngineOptions extends LogOptions {
   /** Defaults for every pipeline run (guarantee, commit interval, state directory). */
@@ -34,6 +35,25 @@ export class Engine {
     this.#runs.add(runner);
     runner.done.catch(() => undefined).finally(() => this.#runs.delete(runner));
     return runner;
+  }
+
+  /**
+   * Read access to the store `name` of a running pipeline, as of that pipeline's last checkpoint
+   * (runtime/queryable-store.ts). UNKNOWN_STORE when no running pipeline has it, INVALID_ARGUMENT when
+   * several do (ask the run: `run.store(name)`).
+   */
+  store<K = unknown, V = unknown>(name: string): QueryableStore<K, V> {
+    const owners = [...this.#runs].filter((r) => r.hasStore(name));
+    if (owners.length > 1)
+      throw new EngineError(
+        'INVALID_ARGUMENT',
+        `several running pipelines have a store '${name}' (${owners.map((r) => r.plan.pipeline).join(', ')}): use run.store(name)`,
+      );
+    if (owners.length === 0)
+      throw new EngineError('UNKNOWN_STORE', `no running pipeline has a store '${name}'`, {
+        details: { store: name },
+      });
+    return owners[0]!.store<K, V>(name);
   }
 
   async close(): Promise<void> {

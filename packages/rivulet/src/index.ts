@@ -3,4 +3,13 @@ export { createEngine, Engine, type EngineOptions } from './engine.ts';
 export * from './log/index.ts';
 export * from './model/index.ts';
 export { explainPlan, type Plan, type PlanIssue, validatePlan } from './plan/index.ts';
-export type { Boundary, ErrorPolicies, ErrorPolicy, RunOptions, RunStatus } from './runtime/index.ts';
+export type {
+  Boundary,
+  ErrorPolicies,
+  ErrorPolicy,
+  QueryableStore,
+  RunOptions,
+  RunStatus,
+  StoreEntry,
+} from './runtime/index.ts';
+export { type RivuletServer, type ServerOptions, startServer } from './server/index.ts';

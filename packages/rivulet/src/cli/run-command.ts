@@ -8,8 +8,9 @@
 import { Command, Option } from 'commander';
 import { createEngine } from '../engine.ts';
 import { loadPipelineModule } from '../runtime/index.ts';
+import { type RivuletServer, startServer } from '../server/index.ts';
 import { dataDirOption } from './open-log.ts';
-import { parseDurationMs, parsePositiveInteger } from './option-parsers.ts';
+import { parseDurationMs, parseNonNegativeInteger, parsePositiveInteger } from './option-parsers.ts';
 
 interface RunOptions {
   dataDir: string;
@@ -17,6 +18,7 @@ interface RunOptions {
   commitInterval: number;
   stateDir?: string;
   parallelism?: number;
+  http?: number;
   quiet?: boolean;
 }
 
@@ -44,6 +46,12 @@ export function runCommand(): Command {
         .argParser(parsePositiveInteger)
         .default(undefined, 'the number of cores'),
     )
+    .addOption(
+      new Option(
+        '--http <port>',
+        'serve state queries (GET /stores/:name/:key, range scans) on 127.0.0.1:<port> (0: any free port)',
+      ).argParser(parseNonNegativeInteger),
+    )
     .option('--quiet', 'no status lines')
     .addHelpText('after', '\nExample:\n  rivulet run examples/stock/pipeline.ts --data-dir ./rivulet-data');
   return command.action(async (modulePath: string, _options: unknown, self: Command) => {
@@ -66,6 +74,11 @@ export function runCommand(): Command {
     } catch (error) {
       await engine.close();
       throw error;
+    }
+    let server: RivuletServer | undefined;
+    if (options.http !== undefined) {
+      server = await startServer(engine, { port: options.http });
+      process.stderr.write(`serving state queries on ${server.address}\n`);
     }
     let stopping = false;
     const stop = (): void => {
@@ -91,6 +104,7 @@ export function runCommand(): Command {
       if (timer !== undefined) clearInterval(timer);
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
+      await server?.close();
       await engine.close();
     }
     const s = run.status();

@@ -39,6 +39,7 @@ export const errorCodes = {
   CORRUPT_BATCH: { domain: 'external', retryable: false },
   // state stores
   STATE_STORE_CLOSED: { domain: 'user', retryable: false },
+  UNKNOWN_STORE: { domain: 'user', retryable: false },
   STATE_KEY_TOO_LARGE: { domain: 'user', retryable: false },
   STATE_BACKEND_FAILED: { domain: 'external', retryable: false },
   STATE_RESTORE_FAILED: { domain: 'external', retryable: false },

@@ -12,6 +12,7 @@ export type { OperatorStore } from './operator-store.ts';
 export type { OutputWriter } from './output-writer.ts';
 export { loadPipelineModule } from './pipeline-module.ts';
 export { PipelineRunner, type RunOptions, type RunStatus } from './pipeline-runner.ts';
+export { type CommittedPositions, QueryableStore, type StoreEntry } from './queryable-store.ts';
 export { StreamRecord } from './stream-record.ts';
 export { buildTaskGraph, type TaskEnvironment, type TaskGraph, type TaskInput } from './task-graph.ts';
 export { type RangeStore, TimerStore } from './timer-store.ts';

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Log } from '../log/index.ts';
-import { type Clock, EngineError, isEngineError, systemClock } from '../model/index.ts';
+import { type Clock, EngineError, isEngineError, type Serde, systemClock } from '../model/index.ts';
 import {
   buildTopology,
   nodeLabel,
+  nodeStores,
   type Plan,
   planToJson,
   type SubTopology,
@@ -21,7 +22,9 @@ import {
   type TaskTimeState,
 } from './checkpoint.ts';
 import { type Boundary, deadLetterTopics, type ErrorPolicies, validatePolicies } from './error-policy.ts';
+import { codecFor } from './format-codec.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
+import { QueryableStore } from './queryable-store.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { TaskLoop } from './task-loop.ts';
 import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
@@ -114,6 +117,9 @@ export class PipelineRunner {
   /** Input positions and totals as of the last checkpoint. */
   #positions: OffsetTable = new Map();
   #cuts: TaskCut[] = [];
+  /** Each store partition's changelog position as of the last checkpoint: what queries see. */
+  #storePositions: OffsetTable = new Map();
+  readonly #queryable = new Map<string, QueryableStore>();
   /** The lag last computed, reported once the log is closed. */
   #lastLag = 0;
   #sequence = 0;
@@ -216,6 +222,45 @@ export class PipelineRunner {
     }
     this.#lastLag = lag;
     return lag;
+  }
+
+  /** Whether the pipeline has a store named `name` (queryable or not). */
+  hasStore(name: string): boolean {
+    return this.#topology.subTopologies.some((sub) => sub.stores.some((s) => s.name === name));
+  }
+
+  /**
+   * Read access to the store `name` of this pipeline as of its last checkpoint (queryable-store.ts).
+   * Key-value stores only: aggregations, tables and processors' stores (UNKNOWN_STORE otherwise, or for
+   * a name the pipeline does not have).
+   */
+  store<K = unknown, V = unknown>(name: string): QueryableStore<K, V> {
+    const existing = this.#queryable.get(name);
+    if (existing !== undefined) return existing as QueryableStore<K, V>;
+    const spec = this.#topology.subTopologies.flatMap((s) => s.stores).find((s) => s.name === name);
+    const owner = this.plan.nodes.find((n) => nodeStores(n).some((st) => st.name === name));
+    if (
+      spec === undefined ||
+      owner === undefined ||
+      owner.kind === 'windowAggregate' ||
+      (owner.kind === 'process' && owner.timerStore.name === name)
+    )
+      throw new EngineError(
+        'UNKNOWN_STORE',
+        `pipeline '${this.plan.pipeline}' has no queryable store '${name}' (window and timer stores cannot be queried yet)`,
+        { details: { pipeline: this.plan.pipeline, store: name } },
+      );
+    const store = new QueryableStore<K, V>(
+      this.#log,
+      spec,
+      {
+        key: codecFor(spec.keyFormat, this.plan) as Serde<K>,
+        value: codecFor(spec.valueFormat, this.plan) as Serde<V>,
+      },
+      (storeName, partition) => this.#storePositions.get(storeName)?.get(partition),
+    );
+    this.#queryable.set(name, store as QueryableStore);
+    return store;
   }
 
   /** Resolves when the pipeline stops; rejects with the error that stopped it. */
@@ -569,6 +614,7 @@ export class PipelineRunner {
     this.#checkpoints++;
     this.#cuts = cuts;
     this.#positions = inputs;
+    this.#storePositions = stores;
     this.#lag();
     if (this.#options.guarantee === 'exactly-once') {
       for (const topic of this.#sinkTopics) {

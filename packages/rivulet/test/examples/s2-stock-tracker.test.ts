@@ -12,7 +12,8 @@ import { faultSeed, SeededRandom } from '../seeded-random.ts';
  * S2 end to end: random orders and stock movements on two 3-partition topics, the example pipeline run
  * by `rivulet run` as a child process until it has no lag, then SIGTERM (a graceful stop with a final
  * checkpoint). The last stock level written per SKU must equal a plain loop over the same events, and so
- * must the number of updates (one per event).
+ * must the number of updates (one per event); before the stop, the live levels queried over HTTP
+ * (`--http`, GET /stores/stock-level/:sku and a range scan) must equal it too.
  */
 const root = join(import.meta.dirname, '..', '..', '..', '..');
 const bin = join(root, 'packages', 'rivulet', 'bin', 'rivulet.js');
@@ -59,7 +60,7 @@ test('S2 stock tracker through `rivulet run` equals a plain loop over the events
 
     const child = spawn(
       process.execPath,
-      [bin, 'run', example, '--data-dir', dataDir, '--commit-interval', '50ms'],
+      [bin, 'run', example, '--data-dir', dataDir, '--commit-interval', '50ms', '--http', '0'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -76,6 +77,21 @@ test('S2 stock tracker through `rivulet run` equals a plain loop over the events
       });
       void exited.then((code) => reject(new Error(`rivulet run exited early (${code}): ${stderr}`)));
     });
+    // The live stock level over HTTP (state as of the last checkpoint, which covers every event now).
+    const address = /serving state queries on (http:\S+)/.exec(stderr)?.[1];
+    assert.ok(address !== undefined, stderr);
+    for (const sku of skus) {
+      const response = await fetch(`${address}/stores/stock-level/${sku}`);
+      if (!level.has(sku)) {
+        assert.equal(response.status, 404);
+        continue;
+      }
+      assert.deepEqual(await response.json(), { key: sku, value: level.get(sku) });
+    }
+    const scan = (await (await fetch(`${address}/stores/stock-level?limit=1000`)).json()) as {
+      entries: Array<{ key: string; value: number }>;
+    };
+    assert.deepEqual(new Map(scan.entries.map((e) => [e.key, e.value])), new Map([...level].sort()));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, /stopped stock-tracker: \d+ records in/);

@@ -1,0 +1,2 @@
+export { type RivuletServer, type ServerOptions, startServer } from './create-server.ts';
+export { registerStoreRoutes, type StoreLookup } from './store-routes.ts';
