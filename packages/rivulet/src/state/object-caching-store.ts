@@ -1,10 +1,10 @@
 import { EngineError, type Serde } from '../model/index.ts';
-import { keyString, prefixUpperBound } from './byte-order.ts';
+import { keyString } from './byte-order.ts';
 import type { FlushResult } from './bytes-store.ts';
-import { decodeEntries } from './decode-entries.ts';
 import type { KeyValue, KeyValueStore, RangeOptions } from './key-value-store.ts';
 import type { MeteredStore, StoreMetrics } from './metered-store.ts';
 import type { RestoreOptions, RestoreResult } from './restore-result.ts';
+import { TypedKeyValueStore } from './typed-key-value-store.ts';
 
 /** Keys a Map can hold by value: equal ones are the same key and encode to the same bytes. */
 function isPrimitive(key: unknown): boolean {
@@ -51,6 +51,8 @@ export class ObjectCachingStore<K, V> implements KeyValueStore<K, V> {
   /** Entries of other keys by their encoding (as a latin1 string). */
   readonly #byBytes = new Map<string, CachedValue<V>>();
   readonly #dirty: CachedValue<V>[] = [];
+  /** Scans, once written down, are the typed store's over the same bytes. */
+  readonly #scans: TypedKeyValueStore<K, V>;
 
   constructor(
     bytes: MeteredStore,
@@ -64,6 +66,7 @@ export class ObjectCachingStore<K, V> implements KeyValueStore<K, V> {
     this.#valueSerde = valueSerde;
     this.#maxKeyBytes = limits.maxKeyBytes;
     this.#maxEntries = limits.maxEntries;
+    this.#scans = new TypedKeyValueStore(bytes, keySerde, valueSerde);
   }
 
   get position(): number | undefined {
@@ -164,25 +167,12 @@ export class ObjectCachingStore<K, V> implements KeyValueStore<K, V> {
 
   range(from?: K, to?: K, options?: RangeOptions): KeyValue<K, V>[] {
     this.#writeDown();
-    return decodeEntries(
-      this.#bytes.range(
-        from === undefined ? undefined : this.#keySerde.encode(from),
-        to === undefined ? undefined : this.#keySerde.encode(to),
-        options,
-      ),
-      this.#keySerde,
-      this.#valueSerde,
-    );
+    return this.#scans.range(from, to, options);
   }
 
   prefixScan(prefix: K, options?: RangeOptions): KeyValue<K, V>[] {
     this.#writeDown();
-    const encoded = this.#keySerde.encode(prefix);
-    return decodeEntries(
-      this.#bytes.range(encoded, prefixUpperBound(encoded), options),
-      this.#keySerde,
-      this.#valueSerde,
-    );
+    return this.#scans.prefixScan(prefix, options);
   }
 
   approximateCount(): number {

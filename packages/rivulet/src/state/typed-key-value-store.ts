@@ -1,8 +1,8 @@
 import type { Serde } from '../model/index.ts';
 import { prefixUpperBound } from './byte-order.ts';
 import type { FlushResult } from './bytes-store.ts';
-import { decodeEntries } from './decode-entries.ts';
-import type { KeyValue, KeyValueStore, RangeOptions } from './key-value-store.ts';
+import type { KeyValueEntry } from './key-value-backend.ts';
+import { KeyValue, type KeyValueStore, type RangeOptions } from './key-value-store.ts';
 import type { MeteredStore, StoreMetrics } from './metered-store.ts';
 import type { RestoreOptions, RestoreResult } from './restore-result.ts';
 
@@ -38,24 +38,27 @@ export class TypedKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   range(from?: K, to?: K, options?: RangeOptions): KeyValue<K, V>[] {
-    return decodeEntries(
+    return this.#decode(
       this.#bytes.range(
         from === undefined ? undefined : this.#keySerde.encode(from),
         to === undefined ? undefined : this.#keySerde.encode(to),
         options,
       ),
-      this.#keySerde,
-      this.#valueSerde,
     );
   }
 
   prefixScan(prefix: K, options?: RangeOptions): KeyValue<K, V>[] {
     const encoded = this.#keySerde.encode(prefix);
-    return decodeEntries(
-      this.#bytes.range(encoded, prefixUpperBound(encoded), options),
-      this.#keySerde,
-      this.#valueSerde,
-    );
+    return this.#decode(this.#bytes.range(encoded, prefixUpperBound(encoded), options));
+  }
+
+  #decode(entries: KeyValueEntry[]): KeyValue<K, V>[] {
+    const out = new Array<KeyValue<K, V>>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      out[i] = new KeyValue(this.#keySerde.decode(entry.key), this.#valueSerde.decode(entry.value));
+    }
+    return out;
   }
 
   approximateCount(): number {
