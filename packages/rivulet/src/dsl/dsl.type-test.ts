@@ -131,3 +131,33 @@ const numberKeyed = orders.keyBy((o) => o.qty);
 numberKeyed.join(stockTable, (o, level) => o.qty + level);
 // @ts-expect-error: an inner join's row is never undefined, a left join's may be
 keyedOrders.groupByKey().leftJoin(stockTable, (_o, level: number) => level);
+
+// Stream-stream joins: the other stream has the stream's key type; which side may be undefined follows
+// the join; the late stream tags each record with its side.
+type OrderT = z.infer<typeof Order>;
+type MovementT = z.infer<typeof Movement>;
+const movesBySku = movements.keyBy((m) => m.sku);
+const orderMoves = bySku.join('order-moves', movesBySku, '1h', (o, m, sku) => ({ sku, net: o.qty - m.qty }));
+expectType<
+  typeof orderMoves,
+  import('./index.ts').JoinedStream<{ sku: string; net: number }, string, OrderT, MovementT>
+>(true);
+expectType<
+  typeof orderMoves.late,
+  Stream<{ side: 'left'; value: OrderT } | { side: 'right'; value: MovementT }, string>
+>(true);
+const leftMoves = bySku.leftJoin('left-moves', movesBySku, 60_000, (o, m) => o.qty - (m?.qty ?? 0));
+expectType<typeof leftMoves, import('./index.ts').JoinedStream<number, string, OrderT, MovementT>>(true);
+const outerMoves = bySku.outerJoin('outer-moves', movesBySku, '5m', (o, m) => (o?.qty ?? 0) - (m?.qty ?? 0), {
+  allowedLateness: '1m',
+});
+expectType<typeof outerMoves, import('./index.ts').JoinedStream<number, string, OrderT, MovementT>>(true);
+const movesByQty = movements.keyBy((m) => m.qty);
+// @ts-expect-error: a stream keyed by number cannot join a stream keyed by string
+bySku.join('by-qty', movesByQty, '1h', (o, m) => o.qty + m.qty);
+// @ts-expect-error: a left join's right side may be undefined
+bySku.leftJoin('bad-left', movesBySku, '1h', (_o, m: MovementT) => m.qty);
+// @ts-expect-error: an outer join's left side may be undefined too
+bySku.outerJoin('bad-outer', movesBySku, '1h', (o: OrderT, m) => o.qty + (m?.qty ?? 0));
+// @ts-expect-error: a stream-stream join needs its bound
+bySku.join('no-bound', movesBySku, (o: OrderT) => o.qty);

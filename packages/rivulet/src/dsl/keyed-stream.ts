@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '../model/index.ts';
 import type { AggregateOp, FormatSpec, StoreSpec, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
+import { JoinedStream, type StreamJoinOptions } from './joined-stream.ts';
 import type { Match, Pattern } from './pattern.ts';
 import { patternProcessor } from './pattern-processor.ts';
 import type { Processor, StoreDefinition } from './processor.ts';
@@ -19,6 +20,7 @@ import { WindowedStream, type WindowOptions } from './windowed-stream.ts';
 
 const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
 const numberValue: FormatSpec = Object.freeze({ kind: 'float64' });
+const joinStoreKey: FormatSpec = Object.freeze({ kind: 'bytes' });
 
 /** A stream grouped by key K: the input of keyed aggregations and processors. */
 export class KeyedStream<K, T> {
@@ -192,6 +194,51 @@ export class KeyedStream<K, T> {
     return new Stream<R, K>({ builder, id, keyFormat: this.node.keyFormat });
   }
 
+  #streamJoin<U, R>(
+    join: 'inner' | 'left' | 'outer',
+    name: string,
+    other: KeyedStream<K, U>,
+    within: Duration,
+    joiner: UserFunction,
+    options: StreamJoinOptions = {},
+  ): JoinedStream<R, K, T, U> {
+    const builder = this.node.builder;
+    if (other.node.builder !== builder)
+      throw new TypeError(`join '${name}': the streams belong to different pipelines`);
+    const keyFormat = this.node.keyFormat;
+    const id = builder.add({
+      kind: 'streamStreamJoin',
+      inputs: [this.node.id, other.node.id],
+      name,
+      join,
+      withinMs: parseDuration(within),
+      allowedLatenessMs: options.allowedLateness === undefined ? 0 : parseDuration(options.allowedLateness),
+      fn: builder.fn(joiner),
+      store: { name, keyFormat: joinStoreKey, valueFormat: structuredValue },
+      keyFormats: [keyFormat, other.node.keyFormat],
+    });
+    const late = builder.add({ kind: 'windowLate', inputs: [id] });
+    return new JoinedStream<R, K, T, U>({ builder, id, keyFormat }, { builder, id: late, keyFormat });
+  }
+
+  /**
+   * A stream-stream join (Kafka Streams' `JoinWindows.of(within)`): a record l of this stream at time tl
+   * and a record r of `other` at tr with the same key join iff |tl - tr| <= within (both ends
+   * inclusive). Each such pair becomes `joiner(l, r, key)` once, when the later-processed of the two
+   * arrives, with timestamp max(tl, tr); which pairs there are does not depend on how the two streams
+   * interleave. Both streams need event time, and the same key type and key format (`keyBy` on both, or
+   * `groupByKey` on co-partitioned topics with the same key format). Records wait in the store `name`
+   * until the watermark (the smaller of the two streams') passes their time + within + allowedLateness.
+   * A record more than `allowedLateness` behind the watermark when it arrives could miss records already
+   * dropped: it goes to `late` as `{ side, value }` instead, never joined.
+   */
+  join<U, R>(
+    name: string,
+    other: KeyedStream<K, U>,
+    within: Duration,
+    joiner: (left: T, right: U, key: K) => R,
+    options?: StreamJoinOptions,
+  ): JoinedStream<R, K, T, U>;
   /**
    * Joins each record with its key's current row of `table` (a stream-table join): records whose key
    * has no row are dropped. The row is the table as this task has read it so far: a table's topic is
@@ -199,16 +246,58 @@ export class KeyedStream<K, T> {
    * changes do not emit anything. The stream must be partitioned like the table (a `keyBy` before the
    * join repartitions it to the table's partition count).
    */
-  join<V, R>(table: Table<K, V, null>, joiner: (value: T, row: V, key: K) => R): Stream<R, K> {
-    return this.#join('inner', table, joiner as UserFunction);
+  join<V, R>(table: Table<K, V, null>, joiner: (value: T, row: V, key: K) => R): Stream<R, K>;
+  join(
+    first: string | Table<K, unknown, null>,
+    second: KeyedStream<K, unknown> | UserFunction,
+    within?: Duration,
+    joiner?: UserFunction,
+    options?: StreamJoinOptions,
+  ): Stream<unknown, K> {
+    if (typeof first === 'string')
+      return this.#streamJoin('inner', first, second as KeyedStream<K, unknown>, within!, joiner!, options);
+    return this.#join('inner', first, second as UserFunction);
   }
 
-  /** As `join`, but a record whose key has no row is joined with undefined instead of dropped. */
-  leftJoin<V, R>(
-    table: Table<K, V, null>,
-    joiner: (value: T, row: V | undefined, key: K) => R,
-  ): Stream<R, K> {
-    return this.#join('left', table, joiner as UserFunction);
+  /**
+   * As the stream-stream `join`, and each record of this stream that joined nothing is emitted once as
+   * `joiner(l, undefined, key)` with its own time tl, when the watermark passes tl + within +
+   * allowedLateness: never before, so no later pair contradicts it.
+   */
+  leftJoin<U, R>(
+    name: string,
+    other: KeyedStream<K, U>,
+    within: Duration,
+    joiner: (left: T, right: U | undefined, key: K) => R,
+    options?: StreamJoinOptions,
+  ): JoinedStream<R, K, T, U>;
+  /** As the table `join`, but a record whose key has no row is joined with undefined instead of dropped. */
+  leftJoin<V, R>(table: Table<K, V, null>, joiner: (value: T, row: V | undefined, key: K) => R): Stream<R, K>;
+  leftJoin(
+    first: string | Table<K, unknown, null>,
+    second: KeyedStream<K, unknown> | UserFunction,
+    within?: Duration,
+    joiner?: UserFunction,
+    options?: StreamJoinOptions,
+  ): Stream<unknown, K> {
+    if (typeof first === 'string')
+      return this.#streamJoin('left', first, second as KeyedStream<K, unknown>, within!, joiner!, options);
+    return this.#join('left', first, second as UserFunction);
+  }
+
+  /**
+   * As `leftJoin` (stream-stream), and also each record of `other` that joined nothing is emitted once as
+   * `joiner(undefined, r, key)` with its own time tr, when the watermark passes tr + within +
+   * allowedLateness.
+   */
+  outerJoin<U, R>(
+    name: string,
+    other: KeyedStream<K, U>,
+    within: Duration,
+    joiner: (left: T | undefined, right: U | undefined, key: K) => R,
+    options?: StreamJoinOptions,
+  ): JoinedStream<R, K, T, U> {
+    return this.#streamJoin('outer', name, other, within, joiner as UserFunction, options);
   }
 
   /** Low-level processing with per-key stores (declared in `options.stores`). */

@@ -43,6 +43,8 @@ function describe(node: PlanNode): string {
       return `table '${node.store.name}'${node.map === undefined ? '' : ' (mapValues)'}${node.filter === undefined ? '' : ' (filter)'}`;
     case 'streamTableJoin':
       return `${node.join} join with table '${node.tableStore}'`;
+    case 'streamStreamJoin':
+      return `${node.join} stream-stream join '${node.name}' (left <- #${node.inputs[0]}, right <- #${node.inputs[1]}) within ${node.withinMs} ms (lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     default:
       return nodeLabel(node);
   }

@@ -27,6 +27,7 @@ export {
   type SinkNode,
   type SourceNode,
   type StoreSpec,
+  type StreamStreamJoinNode,
   type StreamTableJoinNode,
   type ToStreamNode,
   type ToTableNode,

@@ -139,6 +139,27 @@ export interface StreamTableJoinNode extends NodeBase<'streamTableJoin'> {
 }
 
 /**
+ * Joins two keyed event-time streams (input 0 left, input 1 right) record by record: a left record at
+ * tl and a right record at tr of the same key join iff |tl - tr| <= withinMs. Every joining pair is
+ * emitted once, when the later-processed of the two arrives, timestamped max(tl, tr). `left` also emits
+ * each left record that joined nothing as (left, undefined) at tl once the watermark passes
+ * tl + withinMs + allowedLatenessMs; `outer` does the same for right records. The watermark is the min
+ * of both inputs'; records wait in `store` (keyed by side, key and time, plus a time index) until it
+ * passes their time + withinMs + allowedLatenessMs. A record older than watermark - allowedLatenessMs
+ * on arrival goes, as `{ side, value }`, to the node's `windowLate` output instead.
+ */
+export interface StreamStreamJoinNode extends NodeBase<'streamStreamJoin'> {
+  readonly name: string;
+  readonly join: 'inner' | 'left' | 'outer';
+  readonly withinMs: number;
+  readonly allowedLatenessMs: number;
+  readonly fn: FunctionRef;
+  readonly store: StoreSpec;
+  /** How each input's keys are encoded: they must be the same, or equal keys would partition differently. */
+  readonly keyFormats: readonly [left: FormatSpec, right: FormatSpec];
+}
+
+/**
  * Low-level per-key processing with stores and timers: `fn` handles a record, `onTimer` a due timer.
  * `timerStore` holds the pending processing-time timers (durable like any store).
  */
@@ -217,7 +238,10 @@ export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
   readonly store: StoreSpec;
 }
 
-/** The records a windowed aggregation found too late (every window of theirs closed), unchanged. */
+/**
+ * The records a windowed aggregation found too late (every window of theirs closed), unchanged; or those
+ * a stream-stream join found too late, as `{ side, value }`.
+ */
 export interface WindowLateNode extends NodeBase<'windowLate'> {}
 
 /** Writes to a topic of the log. `name` is user-given and unique in the pipeline. */
@@ -243,6 +267,7 @@ export type PlanNode =
   | ToStreamNode
   | ToTableNode
   | StreamTableJoinNode
+  | StreamStreamJoinNode
   | ProcessNode
   | MapAsyncNode
   | EventTimeNode
@@ -259,6 +284,7 @@ export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set([
   'windowAggregate',
   'toTable',
   'streamTableJoin',
+  'streamStreamJoin',
 ]);
 
 /** A user function of any shape; the runtime casts it by the node kind that references it. */
@@ -271,9 +297,14 @@ export interface Plan {
   readonly functions: ReadonlyMap<FunctionRef, UserFunction>;
 }
 
-/** The stores a node owns (aggregations: one; processors: theirs plus the timer store). */
+/** The stores a node owns (aggregations and stream-stream joins: one; processors: theirs plus the timer store). */
 export function nodeStores(node: PlanNode): readonly StoreSpec[] {
-  if (node.kind === 'aggregate' || node.kind === 'windowAggregate' || node.kind === 'toTable')
+  if (
+    node.kind === 'aggregate' ||
+    node.kind === 'windowAggregate' ||
+    node.kind === 'toTable' ||
+    node.kind === 'streamStreamJoin'
+  )
     return [node.store];
   if (node.kind === 'process') return [...node.stores, node.timerStore];
   return [];

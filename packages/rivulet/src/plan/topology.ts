@@ -164,7 +164,7 @@ export function buildTopology(plan: Plan): Topology {
         ...store,
         operator: 'name' in node ? node.name : `${node.kind}#${node.id}`,
         changelogTopic,
-        // Not tables: joins hand their rows to user functions.
+        // Not tables nor stream-stream joins: joins hand their rows and buffered records to user functions.
         builtIn: node.kind === 'aggregate' || node.kind === 'windowAggregate',
       });
       internalTopics.push({ topic: changelogTopic, kind: 'changelog' });

@@ -1,5 +1,5 @@
 import type { PlanIssue } from './plan-issue.ts';
-import { nodeLabel, nodeStores, type Plan, type PlanNode } from './plan-node.ts';
+import { nodeLabel, nodeStores, type Plan, type PlanNode, type StreamStreamJoinNode } from './plan-node.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -24,6 +24,7 @@ function functionRefs(node: PlanNode): string[] {
     case 'toTable':
       return [node.map, node.filter].filter((f): f is string => f !== undefined);
     case 'streamTableJoin':
+    case 'streamStreamJoin':
       return [node.fn];
     default:
       return [];
@@ -33,7 +34,7 @@ function functionRefs(node: PlanNode): string[] {
 function expectedInputs(node: PlanNode): [min: number, max: number] {
   if (node.kind === 'source') return [0, 0];
   if (node.kind === 'merge') return [2, Number.POSITIVE_INFINITY];
-  if (node.kind === 'streamTableJoin') return [2, 2];
+  if (node.kind === 'streamTableJoin' || node.kind === 'streamStreamJoin') return [2, 2];
   return [1, 1];
 }
 
@@ -124,6 +125,7 @@ export function validatePlan(plan: Plan): PlanIssue[] {
     ) {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
     }
+    if (node.kind === 'streamStreamJoin') validateStreamJoin(plan, node, add);
     if (node.kind === 'streamTableJoin') {
       const table = plan.nodes[node.inputs[1] ?? -1];
       if (table?.kind !== 'toTable' || table.store.name !== node.tableStore)
@@ -232,6 +234,40 @@ export function validatePlan(plan: Plan): PlanIssue[] {
   return issues;
 }
 
+/** Both inputs keyed alike and with event time; a whole, non-negative bound and lateness. */
+function validateStreamJoin(
+  plan: Plan,
+  node: StreamStreamJoinNode,
+  add: (code: PlanIssue['code'], node: PlanNode, message: string) => void,
+): void {
+  const sides = ['left', 'right'] as const;
+  for (const [index, side] of sides.entries()) {
+    if (!isKeyed(plan, node.inputs[index]))
+      add('NOT_KEYED', node, `the ${side} input of a stream-stream join needs a key: call keyBy() first`);
+    if (!hasEventTime(plan, node.inputs[index]))
+      add(
+        'NO_EVENT_TIME',
+        node,
+        `the ${side} input of a stream-stream join needs event time on every path: call eventTime(extractor, boundedOutOfOrder(...)) upstream`,
+      );
+  }
+  const [left, right] = node.keyFormats;
+  if (JSON.stringify(left) !== JSON.stringify(right))
+    add(
+      'KEY_FORMAT_MISMATCH',
+      node,
+      `the left stream's keys are encoded as ${left.kind} and the right stream's as ${right.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
+    );
+  if (!(node.withinMs >= 0) || !Number.isSafeInteger(node.withinMs))
+    add('INVALID_ARGUMENT', node, `the join bound must be a whole number of ms >= 0, got ${node.withinMs}`);
+  if (!(node.allowedLatenessMs >= 0) || !Number.isSafeInteger(node.allowedLatenessMs))
+    add(
+      'INVALID_ARGUMENT',
+      node,
+      `allowed lateness must be a whole number of ms >= 0, got ${node.allowedLatenessMs}`,
+    );
+}
+
 /** True when every path from `id` back to a source passes an eventTime node. */
 function hasEventTime(plan: Plan, id: number | undefined): boolean {
   if (id === undefined) return false;
@@ -260,7 +296,8 @@ function keyOrigins(plan: Plan, id: number | undefined): PlanNode[] {
     node.kind === 'process' ||
     node.kind === 'windowAggregate' ||
     node.kind === 'toTable' ||
-    node.kind === 'streamTableJoin'
+    node.kind === 'streamTableJoin' ||
+    node.kind === 'streamStreamJoin'
   )
     return [node];
   return node.inputs.filter((input) => input < id).flatMap((input) => keyOrigins(plan, input));
@@ -280,7 +317,8 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
     node.kind === 'process' ||
     node.kind === 'windowAggregate' ||
     node.kind === 'toTable' ||
-    node.kind === 'streamTableJoin'
+    node.kind === 'streamTableJoin' ||
+    node.kind === 'streamStreamJoin'
   )
     return true;
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));

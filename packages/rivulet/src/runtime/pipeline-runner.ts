@@ -198,7 +198,11 @@ export class PipelineRunner {
       for (const [, state] of cut.time)
         for (const [id, value] of Object.entries(state.operators)) {
           const node = this.plan.nodes[Number(id)];
-          if (node === undefined || (node.kind !== 'eventTime' && node.kind !== 'windowAggregate')) continue;
+          if (
+            node === undefined ||
+            (node.kind !== 'eventTime' && node.kind !== 'windowAggregate' && node.kind !== 'streamStreamJoin')
+          )
+            continue;
           const w =
             typeof value !== 'number'
               ? Number.NEGATIVE_INFINITY
@@ -243,11 +247,12 @@ export class PipelineRunner {
       spec === undefined ||
       owner === undefined ||
       owner.kind === 'windowAggregate' ||
+      owner.kind === 'streamStreamJoin' ||
       (owner.kind === 'process' && owner.timerStore.name === name)
     )
       throw new EngineError(
         'UNKNOWN_STORE',
-        `pipeline '${this.plan.pipeline}' has no queryable store '${name}' (window and timer stores cannot be queried yet)`,
+        `pipeline '${this.plan.pipeline}' has no queryable store '${name}' (window, join-buffer and timer stores cannot be queried yet)`,
         { details: { pipeline: this.plan.pipeline, store: name } },
       );
     const store = new QueryableStore<K, V>(

@@ -28,6 +28,7 @@ import { ProcessOperator } from './operators/process-operator.ts';
 import { SessionWindowOperator } from './operators/session-window-operator.ts';
 import { SinkOperator } from './operators/sink-operator.ts';
 import { SlidingWindowOperator } from './operators/sliding-window-operator.ts';
+import { StreamStreamJoinOperator } from './operators/stream-stream-join-operator.ts';
 import { StreamTableJoinOperator } from './operators/stream-table-join-operator.ts';
 import { ToTableOperator } from './operators/to-table-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
@@ -61,7 +62,7 @@ export interface TaskGraph {
   /** Event-time state of the operators that have some, by node id (for the checkpoint). */
   timeState(): Record<string, unknown>;
   restoreTimeState(state: Record<string, unknown>): void;
-  /** Late records so far, per windowed aggregation (by its label). */
+  /** Late records so far, per windowed aggregation and stream-stream join (by its label). */
   lateRecords(): Array<[string, number]>;
 }
 
@@ -105,6 +106,15 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         (name) => stores.get(name)!,
       ),
     );
+  /**
+   * The operators of `node` that take what node `from` sends: the node's own, or, for a stream-stream
+   * join, the input of each side `from` feeds (so the join tells left from right records and watermarks).
+   */
+  const receivers = (node: PlanNode, from: number): Operator[] => {
+    const operator = operators.get(node.id)!;
+    if (!(operator instanceof StreamStreamJoinOperator)) return [operator];
+    return node.inputs.flatMap((input, index) => (input === from ? [operator.inputs[index]!] : []));
+  };
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
     const operator = operators.get(id)!;
@@ -115,8 +125,15 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
-      else if (parent instanceof WindowOperator && node.kind === 'windowLate') parent.late.push(operator);
-      else parent.children.push(operator);
+      else if (
+        (parent instanceof WindowOperator || parent instanceof StreamStreamJoinOperator) &&
+        node.kind === 'windowLate'
+      )
+        parent.late.push(operator);
+      else
+        parent.children.push(
+          operator instanceof StreamStreamJoinOperator ? operator.inputs[index]! : operator,
+        );
     }
   }
   for (const operator of operators.values()) operator.errors = env.errors;
@@ -147,7 +164,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         ? [operators.get(input.nodeId)!]
         : plan.nodes
             .filter((n) => inSub.has(n.id) && n.inputs.includes(input.nodeId))
-            .map((n) => operators.get(n.id)!);
+            .flatMap((n) => receivers(n, input.nodeId));
     const existing = inputs.get(input.topic);
     if (existing !== undefined) {
       existing.targets.push(...targets);
@@ -187,7 +204,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     },
     lateRecords: () =>
       [...operators.values()]
-        .filter((o): o is WindowOperator => o instanceof WindowOperator)
+        .filter(
+          (o): o is WindowOperator | StreamStreamJoinOperator =>
+            o instanceof WindowOperator || o instanceof StreamStreamJoinOperator,
+        )
         .map((o) => [o.label, o.lateRecords]),
     restoreTimeState: (state) => {
       // Downstream first, so a watermark an upstream operator re-sends meets restored state.
@@ -293,6 +313,15 @@ function createOperator(
       );
     case 'streamTableJoin':
       return new StreamTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.tableStore));
+    case 'streamStreamJoin':
+      return new StreamStreamJoinOperator(
+        label,
+        fn(node.fn) as never,
+        node.join,
+        node.withinMs,
+        node.allowedLatenessMs,
+        env.windowStore(storeSpec(node.store.name)),
+      );
     case 'branch':
       return new BranchOperator(label, node.predicates.map((p) => fn(p)) as never);
     case 'aggregate':

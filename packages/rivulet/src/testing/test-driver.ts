@@ -56,7 +56,8 @@ export class TestDriver {
   readonly #pending: Array<
     { topic: string; record: EncodedRecord } | { topic: string; watermark: number; idle: boolean }
   > = [];
-  readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown> }>();
+  /** Keyed stores hold encoded values; range stores (windows, stream-stream joins) values as put (`raw`). */
+  readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown>; raw?: true }>();
   readonly #graphs: TaskGraph[] = [];
   readonly #hasAsync: boolean;
 
@@ -81,7 +82,11 @@ export class TestDriver {
           },
         }),
         timers: (_spec, domain) => new TimerStore(memoryRangeStore(), domain),
-        windowStore: () => memoryRangeStore(),
+        windowStore: (spec) => {
+          const data = new Map<string, unknown>();
+          this.#stores.set(spec.name, { spec, data, raw: true });
+          return memoryRangeStore(data);
+        },
         clock: () => this.clock.now(),
         partition: 0,
         partitions: 1,
@@ -239,7 +244,10 @@ export class TestDriver {
     const valueCodec = codecFor(store.spec.valueFormat, this.#plan);
     return [...store.data]
       .sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
-      .map(([k, v]) => [keyCodec.decode(Buffer.from(k, 'latin1')), valueCodec.decode(v as Uint8Array)]);
+      .map(([k, v]) => [
+        keyCodec.decode(Buffer.from(k, 'latin1')),
+        store.raw ? v : valueCodec.decode(v as Uint8Array),
+      ]);
   }
 
   /** Moves processing time forward and runs the processors' timers that became due. */
@@ -256,9 +264,11 @@ function encodeAs(format: FormatSpec, value: unknown, plan: Plan): Uint8Array {
   return codecFor(format.kind === 'json' ? { kind: 'json' } : format, plan).encode(value);
 }
 
-/** A byte-ordered in-memory store for the driver's timers (latin1 strings compare like their bytes). */
-function memoryRangeStore(): RangeStore & { get(key: Uint8Array): unknown } {
-  const data = new Map<string, unknown>();
+/**
+ * A byte-ordered in-memory store for the driver's timers and window state (latin1 strings compare like
+ * their bytes), over `data`.
+ */
+function memoryRangeStore(data = new Map<string, unknown>()): RangeStore & { get(key: Uint8Array): unknown } {
   const id = (key: Uint8Array): string => Buffer.from(key).toString('latin1');
   return {
     get: (key) => data.get(id(key)),

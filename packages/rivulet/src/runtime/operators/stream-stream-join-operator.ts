@@ -1,0 +1,266 @@
+import type { Headers } from '../../model/index.ts';
+import { CombinedWatermark } from '../combined-watermark.ts';
+import { StreamRecord } from '../stream-record.ts';
+import { Operator, type UserContext } from './operator.ts';
+import type { WindowStateStore } from './window-operator.ts';
+
+type Joiner = (left: unknown, right: unknown, key: unknown, context: UserContext) => unknown;
+
+/** 0: the left input, 1: the right one. */
+type Side = 0 | 1;
+
+/** One buffered record: its value, whether it joined anything yet, and its headers when it had some. */
+type Buffered = [value: unknown, matched: boolean, headers?: Headers];
+
+/** The records of one side and key at one time, in arrival order. */
+interface BufferedAt {
+  k: unknown;
+  r: Buffered[];
+}
+
+const DATA = 0x44; // 'D' + side + key JSON + 0x00 + time (8 bytes) -> BufferedAt
+const INDEX = 0x54; // 'T' + time (8 bytes) + side + key JSON -> 1, to drop records in time order
+
+const sideNames = ['left', 'right'] as const;
+
+function timeBytes(t: number): Buffer {
+  const bytes = Buffer.allocUnsafe(8);
+  bytes.writeBigUInt64BE(BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t))));
+  return bytes;
+}
+
+function keyJson(key: unknown): Buffer {
+  return Buffer.from(JSON.stringify(key) ?? 'null');
+}
+
+/**
+ * The entry of a side's records of one key at time t. Key JSON never holds a 0x00 byte (JSON escapes
+ * control characters), so the 0x00 after it ends the key: one key's entries are contiguous, in time order.
+ */
+function dataKey(side: Side, json: Buffer, t: number): Buffer {
+  return Buffer.concat([Buffer.from([DATA, side]), json, Buffer.from([0]), timeBytes(t)]);
+}
+
+function indexKey(t: number, side: Side, json: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([INDEX]), timeBytes(t), Buffer.from([side]), json]);
+}
+
+/**
+ * A stream-stream join over event time (Kafka Streams' `JoinWindows.of(within)`, symmetric): a left
+ * record l at tl and a right record r at tr of the same key join iff |tl - tr| <= within.
+ *
+ * - Pairs: each joining pair is emitted once, when the later-processed of the two is processed, as
+ *   `joiner(left, right, key)` with the key and timestamp max(tl, tr) (headers of the record processed).
+ *   The set of pairs does not depend on how the two inputs interleave, only their order does.
+ * - Unmatched (`left`: left records; `outer`: both sides): a record that joined nothing is emitted once,
+ *   as joiner(left, undefined) or joiner(undefined, right), timestamped with its own time t, when the
+ *   watermark passes t + within + allowedLateness: no on-time record can join it after that, so no
+ *   later pair contradicts it.
+ * - Watermark W: the min of the two inputs' (CombinedWatermark: none until both reported, idle inputs
+ *   ignored), never moving back; kept in the checkpoint (`timeState`), so lateness after a restart is
+ *   judged as before it. Records wait in `store` until W passes their time + within + allowedLateness
+ *   (unmatched results are emitted then), so state holds only the records within that bound.
+ * - Late: a record with t + allowedLateness < W on arrival could join records already dropped (at
+ *   t - within, dropped once W passed t + allowedLateness): it is never joined; it goes, with the same
+ *   key, time and headers and the value `{ side, value }`, to the `late` operators and is counted in
+ *   `lateRecords`. Every other record is "on time", and finds in state every record it joins.
+ * - Downstream watermark: W - allowedLateness, minus `within` when unmatched results are emitted: no
+ *   later output has a smaller timestamp (pairs come from on-time records, unmatched results from
+ *   records still in state), so a window after the join sees none of them late.
+ * - Failure: a throwing joiner fails the record being processed (error policy): none of its pairs is
+ *   emitted and it is not kept. A throwing joiner for an unmatched result fails that result alone.
+ *
+ * The parents of each side send to `inputs[side]`, which tells the records and watermarks apart.
+ */
+export class StreamStreamJoinOperator extends Operator {
+  /** Where the parents of the left (0) and right (1) input send their batches and watermarks. */
+  readonly inputs: readonly [Operator, Operator];
+  readonly late: Operator[] = [];
+  /** Records found late so far (whether or not anything reads the late output). */
+  lateRecords = 0;
+  #watermark = Number.NEGATIVE_INFINITY;
+  readonly #combined = new CombinedWatermark(2);
+  /**
+   * No record in state is older than this (a lower bound; undefined: not known, as after a start or a
+   * restore): dropping scans the index only once the watermark can drop something.
+   */
+  #minTime: number | undefined;
+
+  constructor(
+    label: string,
+    private readonly joiner: Joiner,
+    private readonly join: 'inner' | 'left' | 'outer',
+    private readonly withinMs: number,
+    private readonly allowedLatenessMs: number,
+    private readonly store: WindowStateStore,
+  ) {
+    super(label);
+    const input = (side: Side): Operator =>
+      new JoinInput(
+        `${label} (${sideNames[side]})`,
+        (batch) => this.#process(side, batch),
+        (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
+      );
+    this.inputs = [input(0), input(1)];
+  }
+
+  process(_batch: StreamRecord[]): void {
+    throw new Error(`${this.label}: records reach a stream-stream join through its inputs`);
+  }
+
+  /** True when records of `side` that joined nothing are emitted. */
+  #emitsUnmatched(side: Side): boolean {
+    return this.join === 'outer' || (this.join === 'left' && side === 0);
+  }
+
+  #process(side: Side, batch: StreamRecord[]): void {
+    const out: StreamRecord[] = [];
+    const late: StreamRecord[] = [];
+    for (const record of batch) {
+      if (record.timestamp + this.allowedLatenessMs < this.#watermark) {
+        record.value = { side: sideNames[side], value: record.value };
+        late.push(record);
+        continue;
+      }
+      try {
+        this.#add(side, record, out);
+      } catch (error) {
+        this.reject(error, record);
+      }
+    }
+    if (out.length > 0) this.emit(out);
+    if (late.length > 0) {
+      this.lateRecords += late.length;
+      const last = this.late.length - 1;
+      for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+    }
+  }
+
+  /** Joins an on-time record with the other side's records in bound, then keeps it. */
+  #add(side: Side, record: StreamRecord, out: StreamRecord[]): void {
+    const t = record.timestamp;
+    const key = record.key;
+    const json = keyJson(key);
+    const other: Side = side === 0 ? 1 : 0;
+    const partners = this.store.range(
+      dataKey(other, json, t - this.withinMs),
+      dataKey(other, json, t + this.withinMs + 1),
+    );
+    const context = this.context.set(record);
+    const results: StreamRecord[] = [];
+    // Every joiner call first: if one throws, nothing of this record is emitted or kept.
+    for (const entry of partners) {
+      const bytes = Buffer.from(entry.key);
+      const at = Number(bytes.readBigUInt64BE(bytes.length - 8));
+      for (const [value] of (entry.value as BufferedAt).r) {
+        const joined =
+          side === 0
+            ? this.joiner(record.value, value, key, context)
+            : this.joiner(value, record.value, key, context);
+        results.push(
+          new StreamRecord(key, joined, Math.max(t, at), record.headers, record.offset, record.origin),
+        );
+      }
+    }
+    for (const result of results) out.push(result);
+    if (this.#emitsUnmatched(other))
+      for (const entry of partners) {
+        const at = entry.value as BufferedAt;
+        if (at.r.every(([, matched]) => matched)) continue;
+        for (const buffered of at.r) buffered[1] = true;
+        this.store.put(entry.key, at);
+      }
+    const id = dataKey(side, json, t);
+    const existing = this.store.get(id) as BufferedAt | undefined;
+    const buffered: Buffered =
+      record.headers === undefined || record.headers.size === 0
+        ? [record.value, results.length > 0]
+        : [record.value, results.length > 0, record.headers];
+    this.store.put(id, { k: key, r: [...(existing?.r ?? []), buffered] });
+    if (existing === undefined) {
+      this.store.put(indexKey(t, side, json), 1);
+      if (this.#minTime !== undefined && t < this.#minTime) this.#minTime = t;
+    }
+  }
+
+  #onInputWatermark(side: Side, watermark: number, idle: boolean): void {
+    if (!this.#combined.update(side, watermark, idle)) return;
+    if (this.#combined.current > this.#watermark) {
+      this.#watermark = this.#combined.current;
+      this.#drop();
+    }
+    const held = this.#watermark - this.allowedLatenessMs - (this.join === 'inner' ? 0 : this.withinMs);
+    this.emitWatermark(held, this.#combined.idle);
+    for (const operator of this.late) operator.onWatermark(held, this.#combined.idle, this);
+  }
+
+  /** Drops every record with t + within + allowedLateness < watermark, emitting the unmatched ones. */
+  #drop(): void {
+    // Times are whole ms: t < before.
+    const before = Math.ceil(this.#watermark - this.withinMs - this.allowedLatenessMs);
+    if (before <= 0 || (this.#minTime !== undefined && before <= this.#minTime)) return;
+    const from = Buffer.from([INDEX]);
+    const out: StreamRecord[] = [];
+    for (const entry of this.store.range(from, Buffer.concat([from, timeBytes(before)]))) {
+      const bytes = Buffer.from(entry.key);
+      const t = Number(bytes.readBigUInt64BE(1));
+      const side = bytes[9] as Side;
+      const id = dataKey(side, bytes.subarray(10), t);
+      const at = this.store.get(id) as BufferedAt | undefined;
+      this.store.delete(entry.key);
+      if (at === undefined) continue;
+      this.store.delete(id);
+      if (!this.#emitsUnmatched(side)) continue;
+      for (const [value, matched, headers] of at.r) {
+        if (matched) continue;
+        const record = new StreamRecord(at.k, value, t, headers);
+        try {
+          const context = this.context.set(record);
+          record.value =
+            side === 0
+              ? this.joiner(value, undefined, at.k, context)
+              : this.joiner(undefined, value, at.k, context);
+          out.push(record);
+        } catch (error) {
+          this.reject(error, record);
+        }
+      }
+    }
+    const [first] = this.store.range(from, Buffer.from([INDEX + 1]), { limit: 1 });
+    this.#minTime =
+      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
+    if (out.length > 0) this.emit(out);
+  }
+
+  override onWatermark(): void {
+    throw new Error(`${this.label}: watermarks reach a stream-stream join through its inputs`);
+  }
+
+  override timeState(): unknown {
+    return Number.isFinite(this.#watermark) ? this.#watermark : null;
+  }
+
+  override restoreTimeState(state: unknown): void {
+    if (typeof state === 'number' && state > this.#watermark) this.#watermark = state;
+    this.#minTime = undefined;
+  }
+}
+
+/** One input of a join: hands its batches and watermarks to the join, saying which side they are. */
+class JoinInput extends Operator {
+  constructor(
+    label: string,
+    private readonly onBatch: (batch: StreamRecord[]) => void,
+    private readonly onInputWatermark: (watermark: number, idle: boolean) => void,
+  ) {
+    super(label);
+  }
+
+  process(batch: StreamRecord[]): void {
+    this.onBatch(batch);
+  }
+
+  override onWatermark(watermark: number, idle: boolean): void {
+    this.onInputWatermark(watermark, idle);
+  }
+}
