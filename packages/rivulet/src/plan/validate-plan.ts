@@ -280,6 +280,22 @@ function hasEventTime(plan: Plan, id: number | undefined): boolean {
 }
 
 /**
+ * Nodes whose output is keyed and partitioned by its key: a keyBy (repartitioned when it feeds state),
+ * groupByKey, and keyed operators, whose output keeps their input's key and partitioning.
+ */
+const keySettingKinds: ReadonlySet<PlanNode['kind']> = new Set([
+  'keyBy',
+  'groupByKey',
+  'toStream',
+  'aggregate',
+  'process',
+  'windowAggregate',
+  'toTable',
+  'streamTableJoin',
+  'streamStreamJoin',
+]);
+
+/**
  * The nodes that set the key of `id`'s records: going upstream, the first source, keyBy, or keyed
  * operator (whose output keeps its input's partitioning) on every path.
  */
@@ -287,19 +303,7 @@ function keyOrigins(plan: Plan, id: number | undefined): PlanNode[] {
   if (id === undefined) return [];
   const node = plan.nodes[id];
   if (node === undefined) return [];
-  if (
-    node.kind === 'source' ||
-    node.kind === 'keyBy' ||
-    node.kind === 'groupByKey' ||
-    node.kind === 'toStream' ||
-    node.kind === 'aggregate' ||
-    node.kind === 'process' ||
-    node.kind === 'windowAggregate' ||
-    node.kind === 'toTable' ||
-    node.kind === 'streamTableJoin' ||
-    node.kind === 'streamStreamJoin'
-  )
-    return [node];
+  if (node.kind === 'source' || keySettingKinds.has(node.kind)) return [node];
   return node.inputs.filter((input) => input < id).flatMap((input) => keyOrigins(plan, input));
 }
 
@@ -309,17 +313,6 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
   const node = plan.nodes[id];
   if (node === undefined || node.kind === 'source') return false;
   // A table's changelog stream and a keyed operator's output carry the key they were grouped by.
-  if (
-    node.kind === 'keyBy' ||
-    node.kind === 'groupByKey' ||
-    node.kind === 'toStream' ||
-    node.kind === 'aggregate' ||
-    node.kind === 'process' ||
-    node.kind === 'windowAggregate' ||
-    node.kind === 'toTable' ||
-    node.kind === 'streamTableJoin' ||
-    node.kind === 'streamStreamJoin'
-  )
-    return true;
+  if (keySettingKinds.has(node.kind)) return true;
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));
 }
