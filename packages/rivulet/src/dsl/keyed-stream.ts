@@ -254,9 +254,21 @@ export class KeyedStream<K, T> {
     joiner?: UserFunction,
     options?: StreamJoinOptions,
   ): Stream<unknown, K> {
+    return this.#anyJoin('inner', first, second, within, joiner, options);
+  }
+
+  /** The overloads' dispatch: a name first means a stream-stream join, a table a stream-table join. */
+  #anyJoin(
+    join: 'inner' | 'left',
+    first: string | Table<K, unknown, null>,
+    second: KeyedStream<K, unknown> | UserFunction,
+    within: Duration | undefined,
+    joiner: UserFunction | undefined,
+    options: StreamJoinOptions | undefined,
+  ): Stream<unknown, K> {
     if (typeof first === 'string')
-      return this.#streamJoin('inner', first, second as KeyedStream<K, unknown>, within!, joiner!, options);
-    return this.#join('inner', first, second as UserFunction);
+      return this.#streamJoin(join, first, second as KeyedStream<K, unknown>, within!, joiner!, options);
+    return this.#join(join, first, second as UserFunction);
   }
 
   /**
@@ -280,9 +292,7 @@ export class KeyedStream<K, T> {
     joiner?: UserFunction,
     options?: StreamJoinOptions,
   ): Stream<unknown, K> {
-    if (typeof first === 'string')
-      return this.#streamJoin('left', first, second as KeyedStream<K, unknown>, within!, joiner!, options);
-    return this.#join('left', first, second as UserFunction);
+    return this.#anyJoin('left', first, second, within, joiner, options);
   }
 
   /**
