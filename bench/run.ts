@@ -6,6 +6,7 @@
  * bar is reported, not an error.
  */
 import { parseCliOptions, USAGE } from './cli-options.ts';
+import { joinsSuite } from './joins/joins-suite.ts';
 import { logSuite } from './log/log-suite.ts';
 import { loadAverage, machineInfo } from './machine-info.ts';
 import { barLines, humanReport, machineLines, resultJson } from './report-printer.ts';
@@ -14,7 +15,7 @@ import type { Suite } from './suite.ts';
 import { windowsSuite } from './windows/windows-suite.ts';
 
 /** Every suite by name: adding a suite is one line here. */
-const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite];
+const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite, joinsSuite];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCliOptions>;
