@@ -161,3 +161,50 @@ bySku.leftJoin('bad-left', movesBySku, '1h', (_o, m: MovementT) => m.qty);
 bySku.outerJoin('bad-outer', movesBySku, '1h', (o: OrderT, m) => o.qty + (m?.qty ?? 0));
 // @ts-expect-error: a stream-stream join needs its bound
 bySku.join('no-bound', movesBySku, (o: OrderT) => o.qty);
+
+// Global tables: a stream joins them by a key it computes, of the table's key type.
+const globalStock = p.globalTable('global-stock', topic('global-stock', json<number>(), { key: text() }));
+const withStock = orders.leftJoin(
+  globalStock,
+  (o) => o.sku,
+  (o, level) => ({ sku: o.sku, level: level ?? 0 }),
+);
+expectType<typeof withStock, Stream<{ sku: string; level: number }, unknown>>(true);
+orders.join(
+  globalStock,
+  // @ts-expect-error: the lookup key must have the table's key type (string), not a number
+  (o) => o.qty,
+  (o, level) => o.qty + level,
+);
+
+// Table-table joins: the other table has the table's key type; the result is a table that can delete
+// (its changelog carries nulls); which side may be undefined follows the join.
+const skuNames = p.table('sku-names', topic('sku-names', json<string>(), { key: text() }));
+const named = stockTable.join('named-stock', skuNames, (level, label, sku) => ({ sku, label, level }));
+expectType<typeof named, Table<string, { sku: string; label: string; level: number }, null>>(true);
+expectType<
+  ReturnType<typeof named.toStream>,
+  Stream<{ sku: string; label: string; level: number } | null, string>
+>(true);
+const leftNamed = stockTable.leftJoin('left-named', skuNames, (level, label) => `${label ?? '?'}:${level}`);
+expectType<typeof leftNamed, Table<string, string, null>>(true);
+const outerNamed = stockTable.outerJoin('outer-named', skuNames, (level, label) => [level, label] as const);
+expectType<typeof outerNamed, Table<string, readonly [number | undefined, string | undefined], null>>(true);
+// A table that never deletes (mapValues of an aggregation's table) can be a side too.
+const perKeyRows = perKey.mapValues('per-key-rows', (n) => n);
+expectType<typeof perKeyRows, Table<string, number>>(true);
+const withTotals = stockTable.join('with-totals', perKeyRows, (level, total) => level - total);
+expectType<typeof withTotals, Table<string, number, null>>(true);
+// A join's result joins on: as a stream-table join's table, and in another table-table join.
+const namedOrders = keyedOrders.groupByKey().join(named, (o, row) => `${row.label} x${o.qty}`);
+expectType<typeof namedOrders, Stream<string, string>>(true);
+expectType<ReturnType<typeof named.join<string, number>>, Table<string, number, null>>(true);
+const qtyTable = orders.keyBy((o) => o.qty).toTable('qty-table');
+// @ts-expect-error: a table keyed by number cannot join a table keyed by string
+stockTable.join('by-qty-table', qtyTable, (level, o) => level + o.qty);
+// @ts-expect-error: a left table join's right row may be undefined
+stockTable.leftJoin('bad-left-table', skuNames, (_level, label: string) => label);
+// @ts-expect-error: an outer table join's left row may be undefined too
+stockTable.outerJoin('bad-outer-table', skuNames, (level: number, label) => `${label}${level}`);
+// @ts-expect-error: a table-table join needs the result's store name
+stockTable.join(skuNames, (level: number, label: string) => `${label}${level}`);

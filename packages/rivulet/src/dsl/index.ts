@@ -1,4 +1,5 @@
 export { bytes, type Format, json, text } from './format.ts';
+export { GlobalTable } from './global-table.ts';
 export { JoinedStream, type LateJoinInput, type StreamJoinOptions } from './joined-stream.ts';
 export { KeyedStream } from './keyed-stream.ts';
 export {

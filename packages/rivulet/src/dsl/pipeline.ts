@@ -7,6 +7,7 @@ import {
   type UserFunction,
   validatePlan,
 } from '../plan/index.ts';
+import { GlobalTable } from './global-table.ts';
 import type { Key } from './record-context.ts';
 import { Stream } from './stream.ts';
 import { Table } from './table.ts';
@@ -32,7 +33,11 @@ export class Pipeline {
     return new Stream<T, K>({ builder: this.#builder, id, keyFormat: source.key.spec });
   }
 
-  #source(name: string, source: SourceSpec<unknown, unknown>, role: 'table' | undefined): number {
+  #source(
+    name: string,
+    source: SourceSpec<unknown, unknown>,
+    role: 'table' | 'globalTable' | undefined,
+  ): number {
     const value = source.value;
     const valueFormat =
       value.schema === undefined
@@ -65,6 +70,25 @@ export class Pipeline {
       store: { name, keyFormat: source.key.spec, valueFormat: { kind: 'structured' } },
     });
     return new Table<K & Key, V, null>(
+      { builder: this.#builder, id: table, keyFormat: source.key.spec },
+      name,
+    );
+  }
+
+  /**
+   * A global table read from a topic: the latest value per record key (tombstones delete), kept in full
+   * by every task that joins it, which reads all of the topic's partitions from the start at every start
+   * before its other inputs (so it is not checkpointed and needs no co-partitioning). For small reference
+   * data; the key format must decode keys (`text()` or `json()`).
+   */
+  globalTable<V, K = unknown>(name: string, source: SourceSpec<V, K>): GlobalTable<K & Key, V> {
+    const id = this.#source(name, source, 'globalTable');
+    const table = this.#builder.add({
+      kind: 'toTable',
+      inputs: [id],
+      store: { name, keyFormat: source.key.spec, valueFormat: { kind: 'structured' }, global: true },
+    });
+    return new GlobalTable<K & Key, V>(
       { builder: this.#builder, id: table, keyFormat: source.key.spec },
       name,
     );

@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '../model/index.ts';
 import type { FormatSpec, NodeDraft, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
+import type { GlobalTable } from './global-table.ts';
 import { KeyedStream } from './keyed-stream.ts';
 import type { Key, RecordContext } from './record-context.ts';
 import type { SinkSpec } from './topic-spec.ts';
@@ -124,6 +125,58 @@ export class Stream<T, K = unknown> {
       keyFormat: jsonKey,
     });
     return new KeyedStream<K2, T>({ builder: this.node.builder, id, keyFormat: jsonKey });
+  }
+
+  #globalJoin<V, R>(
+    join: 'inner' | 'left',
+    table: GlobalTable<unknown, V>,
+    keyOf: UserFunction,
+    joiner: UserFunction,
+  ): Stream<R, K> {
+    const builder = this.node.builder;
+    if (table.node.builder !== builder)
+      throw new TypeError('join: the global table belongs to another pipeline');
+    return this.#next<R>({
+      kind: 'globalTableJoin',
+      inputs: [this.node.id, table.node.id],
+      join,
+      keyFn: this.#fn(keyOf),
+      fn: this.#fn(joiner),
+      tableStore: table.storeName,
+    });
+  }
+
+  /**
+   * Joins each record with the row of a global table under the key `keyOf(value, key)` computes (no
+   * repartition: every task holds the whole table); records without a row are dropped. The row is the
+   * table as the task has read it so far (its topic is read to its end before other inputs at start).
+   * Keeps the record's key.
+   */
+  join<TK, V, R>(
+    table: GlobalTable<TK, V>,
+    keyOf: (value: T, key: K) => TK | null | undefined,
+    joiner: (value: T, row: V, key: K) => R,
+  ): Stream<R, K> {
+    return this.#globalJoin(
+      'inner',
+      table as GlobalTable<unknown, V>,
+      keyOf as UserFunction,
+      joiner as UserFunction,
+    );
+  }
+
+  /** As `join` with a global table, but a record without a row is joined with undefined. */
+  leftJoin<TK, V, R>(
+    table: GlobalTable<TK, V>,
+    keyOf: (value: T, key: K) => TK | null | undefined,
+    joiner: (value: T, row: V | undefined, key: K) => R,
+  ): Stream<R, K> {
+    return this.#globalJoin(
+      'left',
+      table as GlobalTable<unknown, V>,
+      keyOf as UserFunction,
+      joiner as UserFunction,
+    );
   }
 
   /**

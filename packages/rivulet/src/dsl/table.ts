@@ -51,4 +51,63 @@ export class Table<K, V, D extends null = never> {
   filter(name: string, predicate: (value: V, key: K) => boolean): Table<K, V, null> {
     return this.#derive<V, null>(name, { filter: predicate });
   }
+
+  #tableJoin<W, D2 extends null, R>(
+    join: 'inner' | 'left' | 'outer',
+    name: string,
+    right: Table<K, W, D2>,
+    joiner: UserFunction,
+  ): Table<K, R, null> {
+    const builder = this.node.builder;
+    if (right.node.builder !== builder)
+      throw new TypeError(`join '${name}': the tables belong to different pipelines`);
+    const id = builder.add({
+      kind: 'tableTableJoin',
+      inputs: [this.node.id, right.node.id],
+      name,
+      join,
+      fn: builder.fn(joiner),
+      store: { name, keyFormat: this.node.keyFormat, valueFormat: structuredValue },
+      tableStores: [this.storeName, right.storeName],
+    });
+    return new Table<K, R, null>({ builder, id, keyFormat: this.node.keyFormat }, name);
+  }
+
+  /**
+   * A table-table join on the key (Kafka Streams' KTable-KTable join), kept in the store `name`: a key
+   * has the row `joiner(left, right, key)` while both tables have a row for it, and no row otherwise
+   * (nor when the joiner returns null or undefined). Every change of either table recomputes its key's row
+   * from the change and the other table's current row (processing order, as the task reads its
+   * inputs); the result's changelog has a record only when the row changes or disappears. Both tables
+   * need the same key type and key format and must be partitioned alike (tables of the same pipeline);
+   * an aggregation's table joins through `mapValues`.
+   */
+  join<W, R, D2 extends null = never>(
+    name: string,
+    right: Table<K, W, D2>,
+    joiner: (left: V, right: W, key: K) => R,
+  ): Table<K, R, null> {
+    return this.#tableJoin<W, D2, R>('inner', name, right, joiner as UserFunction);
+  }
+
+  /** As `join`, but a key with a row in this table only has `joiner(left, undefined, key)` as its row. */
+  leftJoin<W, R, D2 extends null = never>(
+    name: string,
+    right: Table<K, W, D2>,
+    joiner: (left: V, right: W | undefined, key: K) => R,
+  ): Table<K, R, null> {
+    return this.#tableJoin<W, D2, R>('left', name, right, joiner as UserFunction);
+  }
+
+  /**
+   * As `leftJoin`, and a key with a row in `right` only has `joiner(undefined, right, key)` as its row:
+   * a key has a row while either table has one.
+   */
+  outerJoin<W, R, D2 extends null = never>(
+    name: string,
+    right: Table<K, W, D2>,
+    joiner: (left: V | undefined, right: W | undefined, key: K) => R,
+  ): Table<K, R, null> {
+    return this.#tableJoin<W, D2, R>('outer', name, right, joiner as UserFunction);
+  }
 }

@@ -40,9 +40,13 @@ function describe(node: PlanNode): string {
     case 'windowLate':
       return `late records of #${node.inputs[0]}`;
     case 'toTable':
-      return `table '${node.store.name}'${node.map === undefined ? '' : ' (mapValues)'}${node.filter === undefined ? '' : ' (filter)'}`;
+      return `${node.store.global === true ? 'global ' : ''}table '${node.store.name}'${node.map === undefined ? '' : ' (mapValues)'}${node.filter === undefined ? '' : ' (filter)'}`;
+    case 'globalTableJoin':
+      return `${node.join} join with global table '${node.tableStore}' by a computed key`;
     case 'streamTableJoin':
       return `${node.join} join with table '${node.tableStore}'`;
+    case 'tableTableJoin':
+      return `${node.join} table-table join '${node.name}' (left <- table '${node.tableStores[0]}', right <- table '${node.tableStores[1]}') [store ${node.store.name}]`;
     case 'streamStreamJoin':
       return `${node.join} stream-stream join '${node.name}' (left <- #${node.inputs[0]}, right <- #${node.inputs[1]}) within ${node.withinMs} ms (lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     default:
@@ -62,7 +66,9 @@ export function explainPlan(plan: Plan): string {
   for (const sub of topology.subTopologies) {
     lines.push(`  sub-topology ${sub.id} (one task per input partition)`);
     for (const input of sub.inputs)
-      lines.push(`    reads ${input.topic} (${input.kind}${input.table ? ', a table: read first' : ''})`);
+      lines.push(
+        `    reads ${input.topic} (${input.kind}${input.global ? ', a global table: every partition, from the start, first' : input.table ? ', a table: read first' : ''})`,
+      );
     for (const id of sub.nodeIds) {
       const node = plan.nodes[id]!;
       const from = node.inputs.length === 0 ? '' : ` <- ${node.inputs.map((i) => `#${i}`).join(', ')}`;
@@ -71,7 +77,7 @@ export function explainPlan(plan: Plan): string {
     for (const r of sub.repartitions) lines.push(`    repartition #${r.keyByNodeId} -> topic ${r.topic}`);
     for (const s of sub.stores)
       lines.push(
-        `    store ${s.name} of '${s.operator}' (changelog ${s.changelogTopic}${s.ttlMs === undefined ? '' : `, ttl ${s.ttlMs} ms`})`,
+        `    store ${s.name} of '${s.operator}' (${s.global === true ? 'global: rebuilt from its topic, no changelog' : `changelog ${s.changelogTopic}`}${s.ttlMs === undefined ? '' : `, ttl ${s.ttlMs} ms`})`,
       );
   }
   return lines.join('\n');

@@ -26,6 +26,11 @@ export interface StoreSpec {
   readonly keyFormat: FormatSpec;
   readonly valueFormat: FormatSpec;
   readonly ttlMs?: number;
+  /**
+   * A global table's store: every task that uses it holds the whole table, read from its topic's
+   * partitions from the start at every start; no changelog (the topic is its changelog).
+   */
+  readonly global?: true;
 }
 
 interface NodeBase<K extends string> {
@@ -44,9 +49,10 @@ export interface SourceNode extends NodeBase<'source'> {
   readonly startFrom: 'earliest' | 'latest';
   /**
    * 'table': the topic of a table (`pipeline.table`): at start a task reads it up to its end as of then
-   * before any other input, and in every step before the others.
+   * before any other input, and in every step before the others. 'globalTable' (`pipeline.globalTable`):
+   * the same, but every task using it reads all of its partitions, from the start at every start.
    */
-  readonly role?: 'table';
+  readonly role?: 'table' | 'globalTable';
 }
 
 export interface MapNode extends NodeBase<'map'> {
@@ -125,9 +131,23 @@ export interface ToTableNode extends NodeBase<'toTable'> {
 }
 
 /**
+ * Joins each record of a stream (input 0, keyed or not) with the row of a global table (input 1, a
+ * toTable node over a 'globalTable' source) under the key `keyFn(value, key)` computes: `inner` drops
+ * records without a row, `left` joins them with undefined. Keeps the record's key; no co-partitioning.
+ */
+export interface GlobalTableJoinNode extends NodeBase<'globalTableJoin'> {
+  readonly join: 'inner' | 'left';
+  readonly keyFn: FunctionRef;
+  readonly fn: FunctionRef;
+  /** The store of the global table (input 1). */
+  readonly tableStore: string;
+}
+
+/**
  * Joins each record of a keyed stream (input 0) with the current row of its key in a table (input 1, a
- * toTable node of the same sub-topology, read through its store): `inner` drops records whose key has
- * no row, `left` calls the joiner with undefined. Table changes do not trigger output.
+ * toTable or tableTableJoin node of the same sub-topology, read through its store): `inner` drops
+ * records whose key has no row, `left` calls the joiner with undefined. Table changes do not trigger
+ * output.
  */
 export interface StreamTableJoinNode extends NodeBase<'streamTableJoin'> {
   readonly join: 'inner' | 'left';
@@ -157,6 +177,22 @@ export interface StreamStreamJoinNode extends NodeBase<'streamStreamJoin'> {
   readonly store: StoreSpec;
   /** How each input's keys are encoded: they must be the same, or equal keys would partition differently. */
   readonly keyFormats: readonly [left: FormatSpec, right: FormatSpec];
+}
+
+/**
+ * Joins two tables on their key (input 0 left, input 1 right: table nodes, toTable or tableTableJoin,
+ * of the same sub-topology) into a table kept in `store`: each change of either table recomputes its
+ * key's row from the change and the other table's current row (read through `tableStores`). `inner`:
+ * both rows present; `left`: the left one; `outer`: either; otherwise, or when `fn` returns null, the
+ * key has no row. Emits the result table's changelog: a changed row, or null when a row disappears.
+ */
+export interface TableTableJoinNode extends NodeBase<'tableTableJoin'> {
+  readonly name: string;
+  readonly join: 'inner' | 'left' | 'outer';
+  readonly fn: FunctionRef;
+  readonly store: StoreSpec;
+  /** The stores of the left and right tables (inputs 0 and 1). */
+  readonly tableStores: readonly [left: string, right: string];
 }
 
 /**
@@ -267,7 +303,9 @@ export type PlanNode =
   | ToStreamNode
   | ToTableNode
   | StreamTableJoinNode
+  | GlobalTableJoinNode
   | StreamStreamJoinNode
+  | TableTableJoinNode
   | ProcessNode
   | MapAsyncNode
   | EventTimeNode
@@ -285,6 +323,7 @@ export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set([
   'toTable',
   'streamTableJoin',
   'streamStreamJoin',
+  'tableTableJoin',
 ]);
 
 /** A user function of any shape; the runtime casts it by the node kind that references it. */
@@ -303,7 +342,8 @@ export function nodeStores(node: PlanNode): readonly StoreSpec[] {
     node.kind === 'aggregate' ||
     node.kind === 'windowAggregate' ||
     node.kind === 'toTable' ||
-    node.kind === 'streamStreamJoin'
+    node.kind === 'streamStreamJoin' ||
+    node.kind === 'tableTableJoin'
   )
     return [node.store];
   if (node.kind === 'process') return [...node.stores, node.timerStore];

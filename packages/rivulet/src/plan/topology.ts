@@ -17,6 +17,11 @@ export interface TopologyInput {
   valueFormat: FormatSpec;
   /** A table's topic (`pipeline.table`): read to its end at start, and first in every step. */
   table: boolean;
+  /**
+   * A global table's topic: every task reads all of its partitions, from the start at every start (not
+   * checkpointed; its partition count is not the sub-topology's).
+   */
+  global: boolean;
 }
 
 export interface TopologyStore extends StoreSpec {
@@ -99,13 +104,22 @@ export function buildTopology(plan: Plan): Topology {
     }
     return x;
   };
+  // A global table's nodes belong to no sub-topology of their own: each one joining it gets a copy.
+  const isGlobal = (id: number): boolean => {
+    const n = nodes[id];
+    return (
+      (n?.kind === 'source' && n.role === 'globalTable') || (n?.kind === 'toTable' && n.store.global === true)
+    );
+  };
   for (const node of nodes) {
+    if (isGlobal(node.id)) continue;
     for (const input of node.inputs) {
-      if (!repartitionPoints.has(input)) parent[find(node.id)] = find(input);
+      if (!repartitionPoints.has(input) && !isGlobal(input)) parent[find(node.id)] = find(input);
     }
   }
   const groups = new Map<number, number[]>();
   for (const node of nodes) {
+    if (isGlobal(node.id)) continue;
     const root = find(node.id);
     const group = groups.get(root);
     if (group === undefined) groups.set(root, [node.id]);
@@ -127,6 +141,7 @@ export function buildTopology(plan: Plan): Topology {
     sinks: [],
   }));
   for (const node of nodes) {
+    if (isGlobal(node.id)) continue;
     const sub = subTopologies[subTopologyOf.get(node.id)!]!;
     if (node.kind === 'source') {
       sub.inputs.push({
@@ -136,6 +151,7 @@ export function buildTopology(plan: Plan): Topology {
         keyFormat: node.keyFormat,
         valueFormat: node.valueFormat,
         table: node.role === 'table',
+        global: false,
       });
     }
     if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
@@ -153,6 +169,7 @@ export function buildTopology(plan: Plan): Topology {
             keyFormat: node.keyFormat,
             valueFormat: internalValueFormat,
             table: false,
+            global: false,
           });
         }
       }
@@ -169,6 +186,35 @@ export function buildTopology(plan: Plan): Topology {
       });
       internalTopics.push({ topic: changelogTopic, kind: 'changelog' });
     }
+  }
+  for (const sub of subTopologies) {
+    const tables = new Set<number>();
+    for (const id of sub.nodeIds) {
+      const node = nodes[id]!;
+      if (node.kind === 'globalTableJoin') tables.add(node.inputs[1]!);
+    }
+    for (const id of tables) {
+      const table = nodes[id];
+      const source = nodes[table?.inputs[0] ?? -1];
+      if (table?.kind !== 'toTable' || source?.kind !== 'source') continue; // validation reports it
+      sub.nodeIds.push(source.id, table.id);
+      sub.inputs.push({
+        topic: source.topic,
+        kind: 'source',
+        nodeId: source.id,
+        keyFormat: source.keyFormat,
+        valueFormat: source.valueFormat,
+        table: true,
+        global: true,
+      });
+      sub.stores.push({
+        ...table.store,
+        operator: `toTable#${table.id}`,
+        changelogTopic: changelogTopicName(plan.pipeline, table.store.name),
+        builtIn: false,
+      });
+    }
+    sub.nodeIds.sort((a, b) => a - b);
   }
   // Tables' topics first: a task reads its inputs in this order.
   for (const sub of subTopologies) sub.inputs.sort((a, b) => Number(b.table) - Number(a.table));

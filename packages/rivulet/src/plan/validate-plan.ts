@@ -1,5 +1,13 @@
 import type { PlanIssue } from './plan-issue.ts';
-import { nodeLabel, nodeStores, type Plan, type PlanNode, type StreamStreamJoinNode } from './plan-node.ts';
+import {
+  nodeLabel,
+  nodeStores,
+  type Plan,
+  type PlanNode,
+  type StoreSpec,
+  type StreamStreamJoinNode,
+  type TableTableJoinNode,
+} from './plan-node.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
@@ -25,7 +33,10 @@ function functionRefs(node: PlanNode): string[] {
       return [node.map, node.filter].filter((f): f is string => f !== undefined);
     case 'streamTableJoin':
     case 'streamStreamJoin':
+    case 'tableTableJoin':
       return [node.fn];
+    case 'globalTableJoin':
+      return [node.keyFn, node.fn];
     default:
       return [];
   }
@@ -34,7 +45,9 @@ function functionRefs(node: PlanNode): string[] {
 function expectedInputs(node: PlanNode): [min: number, max: number] {
   if (node.kind === 'source') return [0, 0];
   if (node.kind === 'merge') return [2, Number.POSITIVE_INFINITY];
-  if (node.kind === 'streamTableJoin' || node.kind === 'streamStreamJoin') return [2, 2];
+  if (node.kind === 'tableTableJoin') return [2, 2];
+  if (node.kind === 'streamTableJoin' || node.kind === 'streamStreamJoin' || node.kind === 'globalTableJoin')
+    return [2, 2];
   return [1, 1];
 }
 
@@ -119,22 +132,46 @@ export function validatePlan(plan: Plan): PlanIssue[] {
       (node.kind === 'aggregate' ||
         node.kind === 'process' ||
         node.kind === 'windowAggregate' ||
-        node.kind === 'toTable' ||
+        (node.kind === 'toTable' && node.store.global !== true) ||
         node.kind === 'streamTableJoin') &&
       !isKeyed(plan, node.inputs[0])
     ) {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
     }
     if (node.kind === 'streamStreamJoin') validateStreamJoin(plan, node, add);
-    if (node.kind === 'streamTableJoin') {
+    if (node.kind === 'tableTableJoin') validateTableJoin(plan, node, add);
+    if (node.kind === 'toTable' && node.store.global === true) {
+      const source = plan.nodes[node.inputs[0] ?? -1];
+      if (source?.kind !== 'source' || source.role !== 'globalTable')
+        add('INVALID_ARGUMENT', node, 'a global table reads its topic directly (pipeline.globalTable)');
+    }
+    if (node.kind === 'globalTableJoin') {
       const table = plan.nodes[node.inputs[1] ?? -1];
-      if (table?.kind !== 'toTable' || table.store.name !== node.tableStore)
+      if (table?.kind !== 'toTable' || table.store.global !== true || table.store.name !== node.tableStore)
+        add('INVALID_ARGUMENT', node, `input 1 must be the global table whose store is '${node.tableStore}'`);
+    }
+    for (const input of node.inputs) {
+      const used = plan.nodes[input];
+      if (
+        used?.kind === 'toTable' &&
+        used.store.global === true &&
+        !(node.kind === 'globalTableJoin' && node.inputs[1] === input)
+      )
+        add(
+          'INVALID_ARGUMENT',
+          node,
+          `global table '${used.store.name}' can only be joined (stream.join(globalTable, ...))`,
+        );
+    }
+    if (node.kind === 'streamTableJoin') {
+      const table = tableStoreOf(plan.nodes[node.inputs[1] ?? -1]);
+      if (table?.name !== node.tableStore)
         add('INVALID_ARGUMENT', node, `input 1 must be the table whose store is '${node.tableStore}'`);
-      else if (JSON.stringify(table.store.keyFormat) !== JSON.stringify(node.keyFormat))
+      else if (JSON.stringify(table.keyFormat) !== JSON.stringify(node.keyFormat))
         add(
           'KEY_FORMAT_MISMATCH',
           node,
-          `the stream's keys are encoded as ${node.keyFormat.kind} and table '${node.tableStore}'s as ${table.store.keyFormat.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
+          `the stream's keys are encoded as ${node.keyFormat.kind} and table '${node.tableStore}'s as ${table.keyFormat.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
         );
     }
     if (node.kind === 'groupByKey') {
@@ -268,6 +305,41 @@ function validateStreamJoin(
     );
 }
 
+/** The store of a table node (toTable, which mapValues and filter are too, or a table-table join). */
+function tableStoreOf(node: PlanNode | undefined): StoreSpec | undefined {
+  return node?.kind === 'toTable' || node?.kind === 'tableTableJoin' ? node.store : undefined;
+}
+
+/** Both inputs are the tables named by `tableStores`, with the same key format (co-partitioned keys). */
+function validateTableJoin(
+  plan: Plan,
+  node: TableTableJoinNode,
+  add: (code: PlanIssue['code'], node: PlanNode, message: string) => void,
+): void {
+  const sides = ['left', 'right'] as const;
+  const stores = sides.map((side, index) => {
+    const store = tableStoreOf(plan.nodes[node.inputs[index] ?? -1]);
+    if (store?.name === node.tableStores[index]) return store;
+    add(
+      'INVALID_ARGUMENT',
+      node,
+      `the ${side} input must be the table whose store is '${node.tableStores[index]}' (a table of pipeline.table, toTable, mapValues, filter or a table join; an aggregation's table can join after mapValues)`,
+    );
+    return undefined;
+  });
+  const [left, right] = stores;
+  if (
+    left !== undefined &&
+    right !== undefined &&
+    JSON.stringify(left.keyFormat) !== JSON.stringify(right.keyFormat)
+  )
+    add(
+      'KEY_FORMAT_MISMATCH',
+      node,
+      `table '${left.name}'s keys are encoded as ${left.keyFormat.kind} and table '${right.name}'s as ${right.keyFormat.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
+    );
+}
+
 /** True when every path from `id` back to a source passes an eventTime node. */
 function hasEventTime(plan: Plan, id: number | undefined): boolean {
   if (id === undefined) return false;
@@ -275,7 +347,8 @@ function hasEventTime(plan: Plan, id: number | undefined): boolean {
   if (node === undefined || node.kind === 'source') return false;
   if (node.kind === 'eventTime') return true;
   // A stream-table join's records and time are its stream's (input 0); the table only answers lookups.
-  if (node.kind === 'streamTableJoin') return hasEventTime(plan, node.inputs[0]);
+  if (node.kind === 'streamTableJoin' || node.kind === 'globalTableJoin')
+    return hasEventTime(plan, node.inputs[0]);
   return node.inputs.length > 0 && node.inputs.every((input) => input < id && hasEventTime(plan, input));
 }
 
@@ -293,7 +366,13 @@ const keySettingKinds: ReadonlySet<PlanNode['kind']> = new Set([
   'toTable',
   'streamTableJoin',
   'streamStreamJoin',
+  'tableTableJoin',
 ]);
+
+/** The inputs whose records (and keys) a node passes on: a global-table join's stream side only. */
+function keyInputs(node: PlanNode): readonly number[] {
+  return node.kind === 'globalTableJoin' ? node.inputs.slice(0, 1) : node.inputs;
+}
 
 /**
  * The nodes that set the key of `id`'s records: going upstream, the first source, keyBy, or keyed
@@ -304,7 +383,9 @@ function keyOrigins(plan: Plan, id: number | undefined): PlanNode[] {
   const node = plan.nodes[id];
   if (node === undefined) return [];
   if (node.kind === 'source' || keySettingKinds.has(node.kind)) return [node];
-  return node.inputs.filter((input) => input < id).flatMap((input) => keyOrigins(plan, input));
+  return keyInputs(node)
+    .filter((input) => input < id)
+    .flatMap((input) => keyOrigins(plan, input));
 }
 
 /** True when every path from `id` back to a source passes a keyBy (through key-preserving operators). */
@@ -314,5 +395,6 @@ function isKeyed(plan: Plan, id: number | undefined): boolean {
   if (node === undefined || node.kind === 'source') return false;
   // A table's changelog stream and a keyed operator's output carry the key they were grouped by.
   if (keySettingKinds.has(node.kind)) return true;
-  return node.inputs.length > 0 && node.inputs.every((input) => input < id && isKeyed(plan, input));
+  const inputs = keyInputs(node);
+  return inputs.length > 0 && inputs.every((input) => input < id && isKeyed(plan, input));
 }

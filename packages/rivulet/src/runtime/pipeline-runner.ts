@@ -248,6 +248,7 @@ export class PipelineRunner {
       owner === undefined ||
       owner.kind === 'windowAggregate' ||
       owner.kind === 'streamStreamJoin' ||
+      spec.global === true ||
       (owner.kind === 'process' && owner.timerStore.name === name)
     )
       throw new EngineError(
@@ -298,7 +299,8 @@ export class PipelineRunner {
           });
       }
       for (const store of sub.stores)
-        await ensureChangelogTopic(log, store.changelogTopic, { partitions: tasks, durability: 'none' });
+        if (store.global !== true)
+          await ensureChangelogTopic(log, store.changelogTopic, { partitions: tasks, durability: 'none' });
       for (const sink of sub.sinks) {
         // Synced at every checkpoint, so appends in between need not wait for fdatasync.
         if (!log.hasTopic(sink.topic))
@@ -332,7 +334,8 @@ export class PipelineRunner {
             { details: { topic: input.topic } },
           );
         }
-        sourceCounts.add(this.#log.topicConfig(input.topic).partitions);
+        // Every task reads all of a global table's partitions: its count is not the tasks'.
+        if (!input.global) sourceCounts.add(this.#log.topicConfig(input.topic).partitions);
       }
       if (sourceCounts.size > 1) {
         throw new EngineError(
@@ -413,6 +416,7 @@ export class PipelineRunner {
     for (const { subTopology, partition } of this.#assignments) {
       const sub = this.#sub(subTopology);
       for (const spec of sub.stores) {
+        if (spec.global === true) continue;
         const position =
           chosen?.stores.get(spec.name)?.get(partition) ??
           (chosen === undefined && checkpoints.length === 0
@@ -421,6 +425,7 @@ export class PipelineRunner {
         setOffset(start.stores, spec.name, partition, position);
       }
       for (const input of sub.inputs) {
+        if (input.global) continue; // read from its start at every start
         const saved = chosen?.inputs.get(input.topic)?.get(partition);
         setOffset(start.inputs, input.topic, partition, saved ?? this.#startPosition(input.topic, partition));
       }
@@ -481,7 +486,10 @@ export class PipelineRunner {
     ).href;
     const loader = typeScriptLoader(entry) ?? typeScriptLoader(module);
     const fingerprint = JSON.stringify(planToJson(this.plan));
-    const topics = new Set<string>([...this.#engineWrittenTopics(), ...start.inputs.keys()]);
+    const globalTopics = this.#topology.subTopologies.flatMap((sub) =>
+      sub.inputs.filter((i) => i.global).map((i) => i.topic),
+    );
+    const topics = new Set<string>([...this.#engineWrittenTopics(), ...start.inputs.keys(), ...globalTopics]);
     const topicConfigs = [...topics]
       .filter((t) => this.#log.hasTopic(t))
       .map((t): [string, ReturnType<Log['topicConfig']>] => [t, this.#log.topicConfig(t)]);

@@ -17,6 +17,7 @@ import { DecayingWindowOperator } from './operators/decaying-window-operator.ts'
 import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
+import { GlobalTableJoinOperator } from './operators/global-table-join-operator.ts';
 import { GroupByKeyOperator } from './operators/group-by-key-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
 import { MapAsyncOperator } from './operators/map-async-operator.ts';
@@ -30,6 +31,7 @@ import { SinkOperator } from './operators/sink-operator.ts';
 import { SlidingWindowOperator } from './operators/sliding-window-operator.ts';
 import { StreamStreamJoinOperator } from './operators/stream-stream-join-operator.ts';
 import { StreamTableJoinOperator } from './operators/stream-table-join-operator.ts';
+import { TableTableJoinOperator } from './operators/table-table-join-operator.ts';
 import { ToTableOperator } from './operators/to-table-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
 import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
@@ -75,6 +77,8 @@ export interface TaskInput {
   targets: Operator[];
   /** A table's topic: read to its end at start and first in every step (TopologyInput.table). */
   table: boolean;
+  /** A global table's topic: all its partitions, from the start at every start (TopologyInput.global). */
+  global: boolean;
   /** Waits until the async operators of the task have emitted everything handed to them. */
   settle: () => Promise<void>;
 }
@@ -106,14 +110,21 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         (name) => stores.get(name)!,
       ),
     );
+  /** A two-sided join's per-side inputs (stream-stream and table-table joins), or undefined. */
+  const sides = (operator: Operator): readonly Operator[] | undefined =>
+    operator instanceof StreamStreamJoinOperator || operator instanceof TableTableJoinOperator
+      ? operator.inputs
+      : undefined;
   /**
    * The operators of `node` that take what node `from` sends: the node's own, or, for a stream-stream
-   * join, the input of each side `from` feeds (so the join tells left from right records and watermarks).
+   * or table-table join, the input of each side `from` feeds (so the join tells left from right records
+   * and watermarks).
    */
   const receivers = (node: PlanNode, from: number): Operator[] => {
     const operator = operators.get(node.id)!;
-    if (!(operator instanceof StreamStreamJoinOperator)) return [operator];
-    return node.inputs.flatMap((input, index) => (input === from ? [operator.inputs[index]!] : []));
+    const inputs = sides(operator);
+    if (inputs === undefined) return [operator];
+    return node.inputs.flatMap((input, index) => (input === from ? [inputs[index]!] : []));
   };
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
@@ -121,7 +132,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     for (const [index, input] of node.inputs.entries()) {
       if (!inSub.has(input)) continue;
       // A stream-table join reads its table through the store; table changes do not flow into it.
-      if (node.kind === 'streamTableJoin' && index === 1) continue;
+      if ((node.kind === 'streamTableJoin' || node.kind === 'globalTableJoin') && index === 1) continue;
       const parent = operators.get(input)!;
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
@@ -130,10 +141,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         node.kind === 'windowLate'
       )
         parent.late.push(operator);
-      else
-        parent.children.push(
-          operator instanceof StreamStreamJoinOperator ? operator.inputs[index]! : operator,
-        );
+      else parent.children.push(sides(operator)?.[index] ?? operator);
     }
   }
   for (const operator of operators.values()) operator.errors = env.errors;
@@ -177,6 +185,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       valueSerde: codecFor(input.valueFormat, plan),
       targets,
       table: input.table,
+      global: input.global,
       settle,
     });
   }
@@ -313,6 +322,19 @@ function createOperator(
       );
     case 'streamTableJoin':
       return new StreamTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.tableStore));
+    case 'globalTableJoin':
+      return new GlobalTableJoinOperator(
+        label,
+        fn(node.keyFn) as never,
+        fn(node.fn) as never,
+        node.join,
+        store(node.tableStore),
+      );
+    case 'tableTableJoin':
+      return new TableTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.store.name), [
+        store(node.tableStores[0]),
+        store(node.tableStores[1]),
+      ]);
     case 'streamStreamJoin':
       return new StreamStreamJoinOperator(
         label,

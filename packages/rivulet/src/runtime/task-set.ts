@@ -87,6 +87,8 @@ interface Task {
   partition: number;
   cursors: InputCursor[];
   stores: Array<KeyValueStore<unknown, unknown>>;
+  /** Global tables' stores: flushed at cuts, never restored or recorded in checkpoints. */
+  globalStores: Array<KeyValueStore<unknown, unknown>>;
   graph: TaskGraph;
 }
 
@@ -140,8 +142,21 @@ export class TaskSet {
   async #createTask(sub: SubTopology, partition: number): Promise<Task> {
     const { plan, log, stateDir, clock } = this.#config;
     const stores: Array<KeyValueStore<unknown, unknown>> = [];
+    const globalStores: Array<KeyValueStore<unknown, unknown>> = [];
     const storeBySpec = new Map<string, KeyValueStore<unknown, unknown>>();
     for (const spec of sub.stores) {
+      if (spec.global === true) {
+        // Rebuilt from the table's topic at every start: in memory, no changelog, not checkpointed.
+        const store = await createKeyValueStore({
+          name: spec.name,
+          keySerde: codecFor(spec.keyFormat, plan) as Serde<unknown>,
+          valueSerde: codecFor(spec.valueFormat, plan) as Serde<unknown>,
+          clock,
+        });
+        globalStores.push(store);
+        storeBySpec.set(spec.name, store);
+        continue;
+      }
       const store = await createKeyValueStore({
         name: spec.name,
         keySerde: codecFor(spec.keyFormat, plan) as Serde<unknown>,
@@ -166,22 +181,28 @@ export class TaskSet {
       windowStore: (spec) => storeBySpec.get(spec.name) as unknown as WindowStateStore,
       clock: () => clock.now(),
       partition,
-      partitions: log.topicConfig(sub.inputs[0]!.topic).partitions,
+      partitions: log.topicConfig((sub.inputs.find((i) => !i.global) ?? sub.inputs[0]!).topic).partitions,
     });
-    const cursors: InputCursor[] = [...graph.inputs.values()].map((input) => ({
-      topic: input.topic,
-      partition: log.partition(input.topic, partition),
-      partitionId: partition,
-      position: 0,
-      input,
-      prefetch: undefined,
-      prefetchOffset: -1,
-      watermark: this.#config.upstreamTasks.has(input.topic)
-        ? new CombinedWatermark(this.#config.upstreamTasks.get(input.topic)!)
-        : undefined,
-      loadUntil: 0,
-    }));
-    return { sub, partition, cursors, stores, graph };
+    const cursors: InputCursor[] = [...graph.inputs.values()].flatMap((input) =>
+      // A global table's topic: every partition, whatever this task's partition is.
+      (input.global
+        ? Array.from({ length: log.topicConfig(input.topic).partitions }, (_, p) => p)
+        : [partition]
+      ).map((p) => ({
+        topic: input.topic,
+        partition: log.partition(input.topic, p),
+        partitionId: p,
+        position: 0,
+        input,
+        prefetch: undefined,
+        prefetchOffset: -1,
+        watermark: this.#config.upstreamTasks.has(input.topic)
+          ? new CombinedWatermark(this.#config.upstreamTasks.get(input.topic)!)
+          : undefined,
+        loadUntil: 0,
+      })),
+    );
+    return { sub, partition, cursors, stores, globalStores, graph };
   }
 
   /** Restores every store to its start offset and sets every input's position. */
@@ -190,6 +211,11 @@ export class TaskSet {
       for (const store of task.stores)
         await store.restore({ upToOffset: start.stores.get(store.name)?.get(task.partition) ?? 0 });
       for (const cursor of task.cursors) {
+        if (cursor.input.global) {
+          cursor.position = cursor.partition.logStartOffset;
+          cursor.loadUntil = cursor.partition.highWatermark;
+          continue;
+        }
         const position = start.inputs.get(cursor.topic)?.get(cursor.partitionId);
         if (position === undefined)
           throw new EngineError('INTERNAL', `no start offset for ${cursor.topic}/${cursor.partitionId}`);
@@ -242,12 +268,13 @@ export class TaskSet {
   async cut(): Promise<TaskCut> {
     await this.#appending;
     await this.#flushWriters();
-    await Promise.all(this.#tasks.flatMap((t) => t.stores.map((s) => s.flush())));
+    await Promise.all(this.#tasks.flatMap((t) => [...t.stores, ...t.globalStores].map((s) => s.flush())));
     const inputs: OffsetTable = new Map();
     const stores: OffsetTable = new Map();
     const time: Array<[string, TaskTimeState]> = [];
     for (const task of this.#tasks) {
-      for (const cursor of task.cursors) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
+      for (const cursor of task.cursors)
+        if (!cursor.input.global) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
       for (const store of task.stores) setOffset(stores, store.name, task.partition, store.position ?? 0);
       const operators = task.graph.timeState();
       const watermarks: Record<string, unknown> = {};
@@ -271,7 +298,8 @@ export class TaskSet {
   }
 
   async close(): Promise<void> {
-    for (const task of this.#tasks) for (const store of task.stores) await store.close();
+    for (const task of this.#tasks)
+      for (const store of [...task.stores, ...task.globalStores]) await store.close();
   }
 
   #fireTimers(): void {
