@@ -1,6 +1,7 @@
 import type { Headers } from '../../model/index.ts';
 import { CombinedWatermark } from '../combined-watermark.ts';
 import { StreamRecord } from '../stream-record.ts';
+import { JoinSideInput } from './join-side-input.ts';
 import { Operator, type UserContext } from './operator.ts';
 import type { WindowStateStore } from './window-operator.ts';
 
@@ -96,7 +97,7 @@ export class StreamStreamJoinOperator extends Operator {
   ) {
     super(label);
     const input = (side: Side): Operator =>
-      new JoinInput(
+      new JoinSideInput(
         `${label} (${sideNames[side]})`,
         (batch) => this.#process(side, batch),
         (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
@@ -243,24 +244,5 @@ export class StreamStreamJoinOperator extends Operator {
   override restoreTimeState(state: unknown): void {
     if (typeof state === 'number' && state > this.#watermark) this.#watermark = state;
     this.#minTime = undefined;
-  }
-}
-
-/** One input of a join: hands its batches and watermarks to the join, saying which side they are. */
-class JoinInput extends Operator {
-  constructor(
-    label: string,
-    private readonly onBatch: (batch: StreamRecord[]) => void,
-    private readonly onInputWatermark: (watermark: number, idle: boolean) => void,
-  ) {
-    super(label);
-  }
-
-  process(batch: StreamRecord[]): void {
-    this.onBatch(batch);
-  }
-
-  override onWatermark(watermark: number, idle: boolean): void {
-    this.onInputWatermark(watermark, idle);
   }
 }

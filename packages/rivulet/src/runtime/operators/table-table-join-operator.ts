@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CombinedWatermark } from '../combined-watermark.ts';
 import type { OperatorStore } from '../operator-store.ts';
 import type { StreamRecord } from '../stream-record.ts';
+import { JoinSideInput } from './join-side-input.ts';
 import { Operator, type UserContext } from './operator.ts';
 
 type Joiner = (left: unknown, right: unknown, key: unknown, context: UserContext) => unknown;
@@ -50,7 +51,7 @@ export class TableTableJoinOperator extends Operator {
   ) {
     super(label);
     const input = (side: Side): Operator =>
-      new TableJoinInput(
+      new JoinSideInput(
         `${label} (${sideNames[side]})`,
         (batch) => this.#process(side, batch),
         (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
@@ -110,24 +111,5 @@ export class TableTableJoinOperator extends Operator {
 
   override onWatermark(): void {
     throw new Error(`${this.label}: watermarks reach a table-table join through its inputs`);
-  }
-}
-
-/** One side of a table-table join: hands its changes and watermarks to the join, saying which side. */
-class TableJoinInput extends Operator {
-  constructor(
-    label: string,
-    private readonly onBatch: (batch: StreamRecord[]) => void,
-    private readonly onInputWatermark: (watermark: number, idle: boolean) => void,
-  ) {
-    super(label);
-  }
-
-  process(batch: StreamRecord[]): void {
-    this.onBatch(batch);
-  }
-
-  override onWatermark(watermark: number, idle: boolean): void {
-    this.onInputWatermark(watermark, idle);
   }
 }
