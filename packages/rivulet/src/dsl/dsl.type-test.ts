@@ -208,3 +208,19 @@ stockTable.leftJoin('bad-left-table', skuNames, (_level, label: string) => label
 stockTable.outerJoin('bad-outer-table', skuNames, (level: number, label) => `${label}${level}`);
 // @ts-expect-error: a table-table join needs the result's store name
 stockTable.join(skuNames, (level: number, label: string) => `${label}${level}`);
+
+// Foreign-key joins: the foreign key has the global table's key type; the result is keyed like the left.
+const pricedOrders = stockTable.joinOn(
+  'priced-stock',
+  globalStock,
+  (level) => `sku-${level}`,
+  (level, other) => level + other,
+);
+expectType<typeof pricedOrders, Table<string, number, null>>(true);
+stockTable.joinOn(
+  'bad-fk',
+  globalStock,
+  // @ts-expect-error: the foreign key must have the global table's key type (string)
+  (level) => level,
+  (level, other) => level + other,
+);

@@ -1,7 +1,7 @@
 export { bytes, type Format, json, text } from './format.ts';
 export { GlobalTable } from './global-table.ts';
 export { JoinedStream, type LateJoinInput, type StreamJoinOptions } from './joined-stream.ts';
-export { KeyedStream } from './keyed-stream.ts';
+export { KeyedStream, type TemporalJoinOptions } from './keyed-stream.ts';
 export {
   type Match,
   Pattern,

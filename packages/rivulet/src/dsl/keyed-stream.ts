@@ -22,6 +22,16 @@ const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
 const numberValue: FormatSpec = Object.freeze({ kind: 'float64' });
 const joinStoreKey: FormatSpec = Object.freeze({ kind: 'bytes' });
 
+/** Options of a temporal join (`joinAsOf`, `leftJoinAsOf`). */
+export interface TemporalJoinOptions {
+  /**
+   * How far behind the join's watermark a table version may still arrive and take effect (default 0):
+   * older ones are late. A deletion is remembered that long behind the watermark, so that older versions
+   * arriving after it cannot bring the row back.
+   */
+  history?: Duration;
+}
+
 /** A stream grouped by key K: the input of keyed aggregations and processors. */
 export class KeyedStream<K, T> {
   /** @internal */
@@ -308,6 +318,63 @@ export class KeyedStream<K, T> {
     options?: StreamJoinOptions,
   ): JoinedStream<R, K, T, U> {
     return this.#streamJoin('outer', name, other, within, joiner as UserFunction, options);
+  }
+
+  #temporalJoin<V, D extends null, R>(
+    join: 'inner' | 'left',
+    name: string,
+    table: Table<K, V, D>,
+    joiner: UserFunction,
+    options: TemporalJoinOptions,
+  ): JoinedStream<R, K, T, V | D> {
+    const builder = this.node.builder;
+    if (table.node.builder !== builder)
+      throw new TypeError(`join '${name}': the table belongs to another pipeline`);
+    const keyFormat = this.node.keyFormat;
+    const id = builder.add({
+      kind: 'temporalJoin',
+      inputs: [this.node.id, table.node.id],
+      name,
+      join,
+      historyMs: options.history === undefined ? 0 : parseDuration(options.history),
+      fn: builder.fn(joiner),
+      store: { name, keyFormat: joinStoreKey, valueFormat: structuredValue },
+      tableStore: table.storeName,
+      keyFormat,
+    });
+    const late = builder.add({ kind: 'windowLate', inputs: [id] });
+    return new JoinedStream<R, K, T, V | D>({ builder, id, keyFormat }, { builder, id: late, keyFormat });
+  }
+
+  /**
+   * A temporal join (as of event time, Flink's event-time temporal join): each record of key k at time t
+   * joins the version of k's row in `table` valid at t, the one written with the largest time <= t
+   * (records without a row, or whose row was deleted by then, are dropped). The table's versions are
+   * the records written to it, deletions included, each at its event time: both the stream and the
+   * records the table is built from need event time (`from(...).eventTime(...).groupByKey().toTable(n)`;
+   * a `pipeline.table` has none). Records wait in the store `name` until the join's watermark (the
+   * smaller of the stream's and the table's) passes t, then are emitted with their key, time and
+   * headers: so the results do not depend on how the stream and the table's changes interleave. A record
+   * already behind the watermark, or a version more than `history` behind it, goes to `late` as
+   * `{ side: 'left' | 'right', value }`. Same key type and key format as the table.
+   */
+  joinAsOf<V, R, D extends null = never>(
+    name: string,
+    table: Table<K, V, D>,
+    joiner: (value: T, row: V, key: K) => R,
+    options: TemporalJoinOptions = {},
+  ): JoinedStream<R, K, T, V | D> {
+    return this.#temporalJoin<V, D, R>('inner', name, table, joiner as UserFunction, options);
+  }
+
+  /** As `joinAsOf`, but a record without a row at its time is joined with undefined instead of dropped. */
+  leftJoinAsOf<V, R, D extends null = never>(
+    name: string,
+    table: Table<K, V, D>,
+    joiner: (value: T, row: V | undefined, key: K) => R,
+    options: TemporalJoinOptions = {},
+  ): JoinedStream<R, K, T, V | D> {
+    return this.#temporalJoin<V, D, R>('left', name, table, joiner as UserFunction, options);
   }
 
   /** Low-level processing with per-key stores (declared in `options.stores`). */

@@ -1,5 +1,6 @@
 import type { FormatSpec, UserFunction } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
+import type { GlobalTable } from './global-table.ts';
 import { Stream } from './stream.ts';
 
 const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
@@ -109,5 +110,69 @@ export class Table<K, V, D extends null = never> {
     joiner: (left: V | undefined, right: W | undefined, key: K) => R,
   ): Table<K, R, null> {
     return this.#tableJoin<W, D2, R>('outer', name, right, joiner as UserFunction);
+  }
+
+  #foreignKeyJoin<FK, W, R>(
+    join: 'inner' | 'left',
+    name: string,
+    other: GlobalTable<FK, W>,
+    foreignKey: UserFunction,
+    joiner: UserFunction,
+  ): Table<K, R, null> {
+    const builder = this.node.builder;
+    if (other.node.builder !== builder)
+      throw new TypeError(`join '${name}': the tables belong to different pipelines`);
+    const id = builder.add({
+      kind: 'foreignKeyJoin',
+      inputs: [this.node.id, other.node.id],
+      name,
+      join,
+      fkFn: builder.fn(foreignKey),
+      fn: builder.fn(joiner),
+      store: { name, keyFormat: this.node.keyFormat, valueFormat: structuredValue },
+      indexStore: { name: `${name}-index`, keyFormat: { kind: 'bytes' }, valueFormat: structuredValue },
+      tableStores: [this.storeName, other.storeName],
+    });
+    return new Table<K, R, null>({ builder, id, keyFormat: this.node.keyFormat }, name);
+  }
+
+  /**
+   * A foreign-key join, kept in the store `name` (and `<name>-index`): each row v of this table joins the
+   * row of the global table `other` under `foreignKey(v, key)`, giving `joiner(v, row, key)` as this key's
+   * row while both exist (no row otherwise, nor when the joiner returns null or undefined). A change of a
+   * row of this table recomputes its result; a change of a row of `other` recomputes every row pointing
+   * at it. Processing order, as other table joins; the result's changelog has a record only when a row
+   * changes or disappears. The other side is a global table: every task holds it whole, so rows of this
+   * table, wherever partitioned, can point at any of its keys.
+   */
+  joinOn<FK, W, R>(
+    name: string,
+    other: GlobalTable<FK, W>,
+    foreignKey: (value: V, key: K) => FK | null | undefined,
+    joiner: (value: V, row: W, key: K) => R,
+  ): Table<K, R, null> {
+    return this.#foreignKeyJoin<FK, W, R>(
+      'inner',
+      name,
+      other,
+      foreignKey as UserFunction,
+      joiner as UserFunction,
+    );
+  }
+
+  /** As `joinOn`, but a row whose foreign row is missing has `joiner(value, undefined, key)` as its row. */
+  leftJoinOn<FK, W, R>(
+    name: string,
+    other: GlobalTable<FK, W>,
+    foreignKey: (value: V, key: K) => FK | null | undefined,
+    joiner: (value: V, row: W | undefined, key: K) => R,
+  ): Table<K, R, null> {
+    return this.#foreignKeyJoin<FK, W, R>(
+      'left',
+      name,
+      other,
+      foreignKey as UserFunction,
+      joiner as UserFunction,
+    );
   }
 }

@@ -45,8 +45,12 @@ function describe(node: PlanNode): string {
       return `${node.join} join with global table '${node.tableStore}' by a computed key`;
     case 'streamTableJoin':
       return `${node.join} join with table '${node.tableStore}'`;
+    case 'foreignKeyJoin':
+      return `${node.join} foreign-key join '${node.name}' (table '${node.tableStores[0]}' -> global table '${node.tableStores[1]}') [stores ${node.store.name}, ${node.indexStore.name}]`;
     case 'tableTableJoin':
       return `${node.join} table-table join '${node.name}' (left <- table '${node.tableStores[0]}', right <- table '${node.tableStores[1]}') [store ${node.store.name}]`;
+    case 'temporalJoin':
+      return `${node.join} temporal join '${node.name}' (as of event time, with the versions of table '${node.tableStore}', history ${node.historyMs} ms) [store ${node.store.name}]`;
     case 'streamStreamJoin':
       return `${node.join} stream-stream join '${node.name}' (left <- #${node.inputs[0]}, right <- #${node.inputs[1]}) within ${node.withinMs} ms (lateness ${node.allowedLatenessMs} ms) [store ${node.store.name}]`;
     default:

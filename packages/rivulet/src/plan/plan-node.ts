@@ -131,6 +131,25 @@ export interface ToTableNode extends NodeBase<'toTable'> {
 }
 
 /**
+ * A foreign-key table join (Kafka Streams' KTable-KTable foreign-key join, with the other side a global
+ * table): each row v of the left table (input 0) joins the row of the global table (input 1) under the
+ * key `fkFn(v, k)`; the result is a table keyed like the left one, in `store`. A change of a left row
+ * recomputes its result; a change of a global row recomputes every left row pointing at it, found
+ * through `indexStore` (byte keys: each left key's current foreign key, and foreign key -> left keys).
+ * `inner`: a result when both rows exist; `left`: when the left row exists.
+ */
+export interface ForeignKeyJoinNode extends NodeBase<'foreignKeyJoin'> {
+  readonly name: string;
+  readonly join: 'inner' | 'left';
+  readonly fkFn: FunctionRef;
+  readonly fn: FunctionRef;
+  readonly store: StoreSpec;
+  readonly indexStore: StoreSpec;
+  /** The stores of the left table and of the global table (inputs 0 and 1). */
+  readonly tableStores: readonly [left: string, global: string];
+}
+
+/**
  * Joins each record of a stream (input 0, keyed or not) with the row of a global table (input 1, a
  * toTable node over a 'globalTable' source) under the key `keyFn(value, key)` computes: `inner` drops
  * records without a row, `left` joins them with undefined. Keeps the record's key; no co-partitioning.
@@ -152,6 +171,29 @@ export interface GlobalTableJoinNode extends NodeBase<'globalTableJoin'> {
 export interface StreamTableJoinNode extends NodeBase<'streamTableJoin'> {
   readonly join: 'inner' | 'left';
   readonly fn: FunctionRef;
+  /** The store of the table (input 1). */
+  readonly tableStore: string;
+  /** How the stream's keys are encoded: must be the table's, or equal keys would partition differently. */
+  readonly keyFormat: FormatSpec;
+}
+
+/**
+ * A temporal (as-of event time) join of a keyed stream (input 0) with the versions of a table (input 1, a
+ * table node: toTable, mapValues, filter or a table join). The versions are the records written to the
+ * table, each a value (or a deletion) of its key at its timestamp: for a toTable chain, every record
+ * reaching its first toTable through the chain's map and filter functions (deletions of absent keys
+ * included, which the table's changelog leaves out), otherwise the table's changelog. A record at t
+ * joins its key's version with the largest time <= t (none, or a deletion: `inner` drops it, `left`
+ * joins undefined); it waits in `store` until the watermark (min of both inputs') passes t, so results
+ * are independent of arrival order. A record behind the watermark, or a version more than `historyMs`
+ * behind it, goes as `{ side, value }` to the node's `windowLate` output.
+ */
+export interface TemporalJoinNode extends NodeBase<'temporalJoin'> {
+  readonly name: string;
+  readonly join: 'inner' | 'left';
+  readonly historyMs: number;
+  readonly fn: FunctionRef;
+  readonly store: StoreSpec;
   /** The store of the table (input 1). */
   readonly tableStore: string;
   /** How the stream's keys are encoded: must be the table's, or equal keys would partition differently. */
@@ -276,7 +318,7 @@ export interface WindowAggregateNode extends NodeBase<'windowAggregate'> {
 
 /**
  * The records a windowed aggregation found too late (every window of theirs closed), unchanged; or those
- * a stream-stream join found too late, as `{ side, value }`.
+ * a stream-stream or temporal join found too late, as `{ side, value }`.
  */
 export interface WindowLateNode extends NodeBase<'windowLate'> {}
 
@@ -304,7 +346,9 @@ export type PlanNode =
   | ToTableNode
   | StreamTableJoinNode
   | GlobalTableJoinNode
+  | ForeignKeyJoinNode
   | StreamStreamJoinNode
+  | TemporalJoinNode
   | TableTableJoinNode
   | ProcessNode
   | MapAsyncNode
@@ -323,7 +367,9 @@ export const keyedStatefulKinds: ReadonlySet<PlanNodeKind> = new Set([
   'toTable',
   'streamTableJoin',
   'streamStreamJoin',
+  'temporalJoin',
   'tableTableJoin',
+  'foreignKeyJoin',
 ]);
 
 /** A user function of any shape; the runtime casts it by the node kind that references it. */
@@ -343,10 +389,12 @@ export function nodeStores(node: PlanNode): readonly StoreSpec[] {
     node.kind === 'windowAggregate' ||
     node.kind === 'toTable' ||
     node.kind === 'streamStreamJoin' ||
+    node.kind === 'temporalJoin' ||
     node.kind === 'tableTableJoin'
   )
     return [node.store];
   if (node.kind === 'process') return [...node.stores, node.timerStore];
+  if (node.kind === 'foreignKeyJoin') return [node.store, node.indexStore];
   return [];
 }
 

@@ -191,7 +191,7 @@ export function buildTopology(plan: Plan): Topology {
     const tables = new Set<number>();
     for (const id of sub.nodeIds) {
       const node = nodes[id]!;
-      if (node.kind === 'globalTableJoin') tables.add(node.inputs[1]!);
+      if (node.kind === 'globalTableJoin' || node.kind === 'foreignKeyJoin') tables.add(node.inputs[1]!);
     }
     for (const id of tables) {
       const table = nodes[id];

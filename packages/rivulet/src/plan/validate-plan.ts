@@ -7,6 +7,7 @@ import {
   type StoreSpec,
   type StreamStreamJoinNode,
   type TableTableJoinNode,
+  type TemporalJoinNode,
 } from './plan-node.ts';
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -33,10 +34,13 @@ function functionRefs(node: PlanNode): string[] {
       return [node.map, node.filter].filter((f): f is string => f !== undefined);
     case 'streamTableJoin':
     case 'streamStreamJoin':
+    case 'temporalJoin':
     case 'tableTableJoin':
       return [node.fn];
     case 'globalTableJoin':
       return [node.keyFn, node.fn];
+    case 'foreignKeyJoin':
+      return [node.fkFn, node.fn];
     default:
       return [];
   }
@@ -45,9 +49,10 @@ function functionRefs(node: PlanNode): string[] {
 function expectedInputs(node: PlanNode): [min: number, max: number] {
   if (node.kind === 'source') return [0, 0];
   if (node.kind === 'merge') return [2, Number.POSITIVE_INFINITY];
-  if (node.kind === 'tableTableJoin') return [2, 2];
+  if (node.kind === 'tableTableJoin' || node.kind === 'foreignKeyJoin') return [2, 2];
   if (node.kind === 'streamTableJoin' || node.kind === 'streamStreamJoin' || node.kind === 'globalTableJoin')
     return [2, 2];
+  if (node.kind === 'temporalJoin') return [2, 2];
   return [1, 1];
 }
 
@@ -139,7 +144,28 @@ export function validatePlan(plan: Plan): PlanIssue[] {
       add('NOT_KEYED', node, `${node.kind} needs a keyed input: call keyBy() first`);
     }
     if (node.kind === 'streamStreamJoin') validateStreamJoin(plan, node, add);
+    if (node.kind === 'temporalJoin') validateTemporalJoin(plan, node, add);
     if (node.kind === 'tableTableJoin') validateTableJoin(plan, node, add);
+    if (node.kind === 'foreignKeyJoin') {
+      const left = tableStoreOf(plan.nodes[node.inputs[0] ?? -1]);
+      if (left === undefined || left.global === true || left.name !== node.tableStores[0])
+        add(
+          'INVALID_ARGUMENT',
+          node,
+          `the left input must be the table whose store is '${node.tableStores[0]}'`,
+        );
+      const global = plan.nodes[node.inputs[1] ?? -1];
+      if (
+        global?.kind !== 'toTable' ||
+        global.store.global !== true ||
+        global.store.name !== node.tableStores[1]
+      )
+        add(
+          'INVALID_ARGUMENT',
+          node,
+          `the other input must be the global table whose store is '${node.tableStores[1]}' (pipeline.globalTable)`,
+        );
+    }
     if (node.kind === 'toTable' && node.store.global === true) {
       const source = plan.nodes[node.inputs[0] ?? -1];
       if (source?.kind !== 'source' || source.role !== 'globalTable')
@@ -155,7 +181,7 @@ export function validatePlan(plan: Plan): PlanIssue[] {
       if (
         used?.kind === 'toTable' &&
         used.store.global === true &&
-        !(node.kind === 'globalTableJoin' && node.inputs[1] === input)
+        !((node.kind === 'globalTableJoin' || node.kind === 'foreignKeyJoin') && node.inputs[1] === input)
       )
         add(
           'INVALID_ARGUMENT',
@@ -305,9 +331,43 @@ function validateStreamJoin(
     );
 }
 
+/**
+ * A keyed stream and a table of the same key format, both with event time (the table's versions are
+ * timed by it); a whole, non-negative history.
+ */
+function validateTemporalJoin(
+  plan: Plan,
+  node: TemporalJoinNode,
+  add: (code: PlanIssue['code'], node: PlanNode, message: string) => void,
+): void {
+  if (!isKeyed(plan, node.inputs[0]))
+    add('NOT_KEYED', node, 'the stream of a temporal join needs a key: call keyBy() first');
+  const sides = ['stream', 'table'] as const;
+  for (const [index, side] of sides.entries())
+    if (!hasEventTime(plan, node.inputs[index]))
+      add(
+        'NO_EVENT_TIME',
+        node,
+        `the ${side} of a temporal join needs event time on every path: call eventTime(extractor, boundedOutOfOrder(...)) upstream${side === 'table' ? ' of the records the table is built from (a table of pipeline.table has none: use from(...).eventTime(...).groupByKey().toTable(name))' : ''}`,
+      );
+  const table = tableStoreOf(plan.nodes[node.inputs[1] ?? -1]);
+  if (table?.name !== node.tableStore || table.global === true)
+    add('INVALID_ARGUMENT', node, `input 1 must be the table whose store is '${node.tableStore}'`);
+  else if (JSON.stringify(table.keyFormat) !== JSON.stringify(node.keyFormat))
+    add(
+      'KEY_FORMAT_MISMATCH',
+      node,
+      `the stream's keys are encoded as ${node.keyFormat.kind} and table '${node.tableStore}'s as ${table.keyFormat.kind}: equal keys would land in different partitions; give both the same key format (keyBy() keys are json)`,
+    );
+  if (!(node.historyMs >= 0) || !Number.isSafeInteger(node.historyMs))
+    add('INVALID_ARGUMENT', node, `the history must be a whole number of ms >= 0, got ${node.historyMs}`);
+}
+
 /** The store of a table node (toTable, which mapValues and filter are too, or a table-table join). */
 function tableStoreOf(node: PlanNode | undefined): StoreSpec | undefined {
-  return node?.kind === 'toTable' || node?.kind === 'tableTableJoin' ? node.store : undefined;
+  return node?.kind === 'toTable' || node?.kind === 'tableTableJoin' || node?.kind === 'foreignKeyJoin'
+    ? node.store
+    : undefined;
 }
 
 /** Both inputs are the tables named by `tableStores`, with the same key format (co-partitioned keys). */
@@ -366,7 +426,9 @@ const keySettingKinds: ReadonlySet<PlanNode['kind']> = new Set([
   'toTable',
   'streamTableJoin',
   'streamStreamJoin',
+  'temporalJoin',
   'tableTableJoin',
+  'foreignKeyJoin',
 ]);
 
 /** The inputs whose records (and keys) a node passes on: a global-table join's stream side only. */

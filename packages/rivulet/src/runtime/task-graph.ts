@@ -17,6 +17,7 @@ import { DecayingWindowOperator } from './operators/decaying-window-operator.ts'
 import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
+import { ForeignKeyJoinOperator } from './operators/foreign-key-join-operator.ts';
 import { GlobalTableJoinOperator } from './operators/global-table-join-operator.ts';
 import { GroupByKeyOperator } from './operators/group-by-key-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
@@ -32,6 +33,7 @@ import { SlidingWindowOperator } from './operators/sliding-window-operator.ts';
 import { StreamStreamJoinOperator } from './operators/stream-stream-join-operator.ts';
 import { StreamTableJoinOperator } from './operators/stream-table-join-operator.ts';
 import { TableTableJoinOperator } from './operators/table-table-join-operator.ts';
+import { TemporalJoinOperator } from './operators/temporal-join-operator.ts';
 import { ToTableOperator } from './operators/to-table-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
 import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
@@ -61,6 +63,11 @@ export interface TaskGraph {
   inputs: Map<string, TaskInput>;
   /** Runs every due processing-time timer of the task's processors, and the idle checks of event time. */
   fireTimers(now: number): void;
+  /**
+   * Called once, when the task has read its global tables' topics to their end as of its start (at
+   * once in the test driver): operators that react to global table changes start doing so then.
+   */
+  globalTablesLoaded(): void;
   /** Event-time state of the operators that have some, by node id (for the checkpoint). */
   timeState(): Record<string, unknown>;
   restoreTimeState(state: Record<string, unknown>): void;
@@ -112,7 +119,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     );
   /** A two-sided join's per-side inputs (stream-stream and table-table joins), or undefined. */
   const sides = (operator: Operator): readonly Operator[] | undefined =>
-    operator instanceof StreamStreamJoinOperator || operator instanceof TableTableJoinOperator
+    operator instanceof StreamStreamJoinOperator ||
+    operator instanceof TemporalJoinOperator ||
+    operator instanceof TableTableJoinOperator ||
+    operator instanceof ForeignKeyJoinOperator
       ? operator.inputs
       : undefined;
   /**
@@ -124,12 +134,12 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     const operator = operators.get(node.id)!;
     const inputs = sides(operator);
     if (inputs === undefined) return [operator];
-    return node.inputs.flatMap((input, index) => (input === from ? [inputs[index]!] : []));
+    return wiredInputs(plan, node).flatMap((input, index) => (input === from ? [inputs[index]!] : []));
   };
   for (const id of sub.nodeIds) {
     const node = plan.nodes[id]!;
     const operator = operators.get(id)!;
-    for (const [index, input] of node.inputs.entries()) {
+    for (const [index, input] of wiredInputs(plan, node).entries()) {
       if (!inSub.has(input)) continue;
       // A stream-table join reads its table through the store; table changes do not flow into it.
       if ((node.kind === 'streamTableJoin' || node.kind === 'globalTableJoin') && index === 1) continue;
@@ -137,7 +147,9 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       if (parent instanceof BranchOperator && node.kind === 'branchOutput')
         parent.outputs[node.index] = operator;
       else if (
-        (parent instanceof WindowOperator || parent instanceof StreamStreamJoinOperator) &&
+        (parent instanceof WindowOperator ||
+          parent instanceof StreamStreamJoinOperator ||
+          parent instanceof TemporalJoinOperator) &&
         node.kind === 'windowLate'
       )
         parent.late.push(operator);
@@ -171,7 +183,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
       input.kind === 'source'
         ? [operators.get(input.nodeId)!]
         : plan.nodes
-            .filter((n) => inSub.has(n.id) && n.inputs.includes(input.nodeId))
+            .filter((n) => inSub.has(n.id) && wiredInputs(plan, n).includes(input.nodeId))
             .flatMap((n) => receivers(n, input.nodeId));
     const existing = inputs.get(input.topic);
     if (existing !== undefined) {
@@ -198,6 +210,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   const windows = [...operators.values()].filter((o): o is WindowOperator => o instanceof WindowOperator);
   return {
     inputs,
+    globalTablesLoaded: () => {
+      for (const operator of operators.values())
+        if (operator instanceof ForeignKeyJoinOperator) operator.globalTablesLoaded();
+    },
     fireTimers: (now) => {
       for (const processor of processors) processor.fireTimers(now);
       for (const eventTime of eventTimes) eventTime.checkIdle(now);
@@ -214,8 +230,10 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     lateRecords: () =>
       [...operators.values()]
         .filter(
-          (o): o is WindowOperator | StreamStreamJoinOperator =>
-            o instanceof WindowOperator || o instanceof StreamStreamJoinOperator,
+          (o): o is WindowOperator | StreamStreamJoinOperator | TemporalJoinOperator =>
+            o instanceof WindowOperator ||
+            o instanceof StreamStreamJoinOperator ||
+            o instanceof TemporalJoinOperator,
         )
         .map((o) => [o.label, o.lateRecords]),
     restoreTimeState: (state) => {
@@ -224,6 +242,35 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         if (Object.hasOwn(state, id)) operator.restoreTimeState(state[id]);
     },
   };
+}
+
+/**
+ * Where the records writing the table `id` come from, and the map / filter steps they take on the way:
+ * through a chain of toTable nodes (a table, its mapValues and filters) down to the first node that is
+ * not one; any other table writes its own changelog.
+ */
+function tableVersions(
+  plan: Plan,
+  id: number,
+): { from: number; steps: Array<{ map?: string; filter?: string }> } {
+  const steps: Array<{ map?: string; filter?: string }> = [];
+  let node = plan.nodes[id];
+  while (node?.kind === 'toTable' && node.store.global !== true) {
+    steps.unshift({ map: node.map, filter: node.filter });
+    id = node.inputs[0]!;
+    node = plan.nodes[id];
+  }
+  return { from: id, steps };
+}
+
+/**
+ * The nodes whose output a node's operator takes: its inputs, except that a temporal join takes its
+ * table's versions (the records writing the table, which its changelog thins out) and not the table.
+ */
+function wiredInputs(plan: Plan, node: PlanNode): readonly number[] {
+  return node.kind === 'temporalJoin'
+    ? [node.inputs[0]!, tableVersions(plan, node.inputs[1]!).from]
+    : node.inputs;
 }
 
 function createOperator(
@@ -330,6 +377,17 @@ function createOperator(
         node.join,
         store(node.tableStore),
       );
+    case 'foreignKeyJoin':
+      return new ForeignKeyJoinOperator(
+        label,
+        fn(node.fkFn) as never,
+        fn(node.fn) as never,
+        node.join,
+        store(node.store.name),
+        env.windowStore(storeSpec(node.indexStore.name)),
+        [store(node.tableStores[0]), store(node.tableStores[1])],
+        env.clock,
+      );
     case 'tableTableJoin':
       return new TableTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.store.name), [
         store(node.tableStores[0]),
@@ -342,6 +400,18 @@ function createOperator(
         node.join,
         node.withinMs,
         node.allowedLatenessMs,
+        env.windowStore(storeSpec(node.store.name)),
+      );
+    case 'temporalJoin':
+      return new TemporalJoinOperator(
+        label,
+        fn(node.fn) as never,
+        node.join,
+        node.historyMs,
+        tableVersions(plan, node.inputs[1]!).steps.map((step) => ({
+          ...(step.map === undefined ? {} : { map: fn(step.map) as never }),
+          ...(step.filter === undefined ? {} : { filter: fn(step.filter) as never }),
+        })),
         env.windowStore(storeSpec(node.store.name)),
       );
     case 'branch':

@@ -89,6 +89,8 @@ interface Task {
   stores: Array<KeyValueStore<unknown, unknown>>;
   /** Global tables' stores: flushed at cuts, never restored or recorded in checkpoints. */
   globalStores: Array<KeyValueStore<unknown, unknown>>;
+  /** Whether the graph was told its global tables are loaded (TaskGraph.globalTablesLoaded). */
+  globalTablesLoaded: boolean;
   graph: TaskGraph;
 }
 
@@ -202,7 +204,7 @@ export class TaskSet {
         loadUntil: 0,
       })),
     );
-    return { sub, partition, cursors, stores, globalStores, graph };
+    return { sub, partition, cursors, stores, globalStores, globalTablesLoaded: false, graph };
   }
 
   /** Restores every store to its start offset and sets every input's position. */
@@ -330,10 +332,16 @@ export class TaskSet {
     let controls = 0;
     const fetchBytes = this.#config.fetchBytes;
     for (const task of this.#tasks) {
-      // Until its tables' topics are read as far as they reached at start, a task reads only those.
+      // At start a task reads its global tables' topics to their end as of then, then its tables' topics
+      // likewise, and only then its other inputs.
+      const loadingGlobal = task.cursors.some((c) => c.input.global && c.position < c.loadUntil);
+      if (!loadingGlobal && !task.globalTablesLoaded) {
+        task.globalTablesLoaded = true;
+        task.graph.globalTablesLoaded();
+      }
       const loading = task.cursors.some((c) => c.position < c.loadUntil);
       for (const cursor of task.cursors) {
-        if (loading && !cursor.input.table) continue;
+        if ((loadingGlobal && !cursor.input.global) || (loading && !cursor.input.table)) continue;
         let fetched: FetchResult;
         if (cursor.prefetch !== undefined && cursor.prefetchOffset === cursor.position) {
           fetched = await cursor.prefetch;

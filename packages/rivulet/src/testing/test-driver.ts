@@ -91,6 +91,7 @@ export class TestDriver {
         partition: 0,
         partitions: 1,
       });
+      graph.globalTablesLoaded(); // inputs are piped in order: global tables are as loaded as they get
       this.#graphs.push(graph);
       for (const [topic, input] of graph.inputs) {
         const list = this.#inputs.get(topic);
