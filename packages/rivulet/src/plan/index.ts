@@ -49,6 +49,7 @@ export {
   type SubTopology,
   type Topology,
   type TopologyInput,
+  type TopologyOptions,
   type TopologyStore,
 } from './topology.ts';
 export { validatePlan } from './validate-plan.ts';

@@ -44,7 +44,7 @@ export interface SubTopology {
   nodeIds: number[];
   inputs: TopologyInput[];
   /** keyBy nodes whose output is written to a repartition topic read by a later sub-topology. */
-  repartitions: Array<{ keyByNodeId: number; topic: string }>;
+  repartitions: Array<{ keyByNodeId: number; topic: string; keyFormat: FormatSpec }>;
   stores: TopologyStore[];
   sinks: Array<{ nodeId: number; name: string; topic: string }>;
 }
@@ -57,7 +57,15 @@ export interface Topology {
 }
 
 export function repartitionTopicName(pipeline: string, node: PlanNode): string {
-  return `${pipeline}-keyBy${node.id}-repartition`;
+  return `${pipeline}-${node.kind}${node.id}-repartition`;
+}
+
+export interface TopologyOptions {
+  /**
+   * groupByKey nodes to repartition anyway: the runtime asks for it when the source behind one has
+   * another partition count than the inputs it meets (automatic co-partitioning).
+   */
+  repartitionGroupByKey?: ReadonlySet<number>;
 }
 
 export function changelogTopicName(pipeline: string, store: string): string {
@@ -72,7 +80,7 @@ export const internalValueFormat: FormatSpec = Object.freeze({ kind: 'structured
  * keyed by the new key and read back, partitioned by that key, by the sub-topology of the stateful
  * operator. Every other edge keeps both ends in one sub-topology (connected components).
  */
-export function buildTopology(plan: Plan): Topology {
+export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topology {
   const nodes = plan.nodes;
   const children: number[][] = nodes.map(() => []);
   for (const node of nodes) for (const input of node.inputs) children[input]?.push(node.id);
@@ -91,9 +99,21 @@ export function buildTopology(plan: Plan): Topology {
     }
     return false;
   };
+  const forced = options.repartitionGroupByKey ?? new Set<number>();
   const repartitionPoints = new Set(
-    nodes.filter((n) => n.kind === 'keyBy' && reachesKeyedState(n.id)).map((n) => n.id),
+    nodes
+      .filter(
+        (n) =>
+          (n.kind === 'keyBy' && reachesKeyedState(n.id)) || (n.kind === 'groupByKey' && forced.has(n.id)),
+      )
+      .map((n) => n.id),
   );
+  /** The key format of a node's records: its own (source, keyBy), else its first input's. */
+  const keyFormatOf = (id: number): FormatSpec => {
+    const node = nodes[id]!;
+    if (node.kind === 'source' || node.kind === 'keyBy') return node.keyFormat;
+    return node.inputs.length > 0 ? keyFormatOf(node.inputs[0]!) : { kind: 'bytes' };
+  };
 
   // Union-find over the edges that are not cut by a repartition.
   const parent = nodes.map((n) => n.id);
@@ -155,9 +175,10 @@ export function buildTopology(plan: Plan): Topology {
       });
     }
     if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
-    if (node.kind === 'keyBy' && repartitionPoints.has(node.id)) {
+    if ((node.kind === 'keyBy' || node.kind === 'groupByKey') && repartitionPoints.has(node.id)) {
       const topic = repartitionTopicName(plan.pipeline, node);
-      sub.repartitions.push({ keyByNodeId: node.id, topic });
+      const keyFormat = keyFormatOf(node.id);
+      sub.repartitions.push({ keyByNodeId: node.id, topic, keyFormat });
       internalTopics.push({ topic, kind: 'repartition' });
       for (const child of children[node.id]!) {
         const readers = subTopologies[subTopologyOf.get(child)!]!;
@@ -166,7 +187,7 @@ export function buildTopology(plan: Plan): Topology {
             topic,
             kind: 'repartition',
             nodeId: node.id,
-            keyFormat: node.keyFormat,
+            keyFormat,
             valueFormat: internalValueFormat,
             table: false,
             global: false,

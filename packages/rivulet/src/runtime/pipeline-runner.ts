@@ -106,7 +106,9 @@ export class PipelineRunner {
   readonly plan: Plan;
   readonly #log: Log;
   readonly #options: ResolvedOptions;
-  readonly #topology: Topology;
+  #topology: Topology;
+  /** groupByKey nodes repartitioned to co-partition their source with the inputs it meets. */
+  #coPartitioned = new Set<number>();
   readonly #sinkTopics = new Set<string>();
   readonly #deadLetterTopics: string[];
   readonly #assignments: TaskAssignment[] = [];
@@ -288,6 +290,7 @@ export class PipelineRunner {
       durability: 'fsync',
       retention: { time: '1d' },
     });
+    this.#coPartition();
     const taskCounts = this.#taskCounts();
     for (const sub of this.#topology.subTopologies) {
       const tasks = taskCounts.get(sub.id)!;
@@ -320,6 +323,50 @@ export class PipelineRunner {
     return this.#recover();
   }
 
+  /**
+   * Automatic co-partitioning: where a sub-topology reads source topics of different partition counts,
+   * each stream source reaching it through `groupByKey` with another count than the sub-topology's (its
+   * tables' count, or else the largest) is repartitioned at that groupByKey, to a topic with the reader's
+   * count. What cannot be fixed so (tables of different counts, a source without groupByKey) is left to
+   * `#taskCounts`, which refuses it (COPARTITION_MISMATCH).
+   */
+  #coPartition(): void {
+    const nodes = this.plan.nodes;
+    const partitions = (topic: string): number | undefined =>
+      this.#log.hasTopic(topic) ? this.#log.topicConfig(topic).partitions : undefined;
+    /** The source a node's records come from, following first inputs. */
+    const sourceOf = (id: number): number => {
+      const node = nodes[id]!;
+      return node.kind === 'source' || node.inputs.length === 0 ? id : sourceOf(node.inputs[0]!);
+    };
+    for (let round = 0; round < nodes.length + 1; round++) {
+      let added = false;
+      for (const sub of this.#topology.subTopologies) {
+        const sources = sub.inputs.filter(
+          (i) => i.kind === 'source' && !i.global && partitions(i.topic) !== undefined,
+        );
+        const counts = sources.map((i) => partitions(i.topic)!);
+        if (new Set(counts).size <= 1) continue;
+        const tableCounts = sources.filter((i) => i.table).map((i) => partitions(i.topic)!);
+        const target = Math.max(...(tableCounts.length > 0 ? tableCounts : counts));
+        for (const input of sources) {
+          if (input.table || partitions(input.topic) === target) continue;
+          const groupByKey = sub.nodeIds.find(
+            (id) =>
+              nodes[id]!.kind === 'groupByKey' &&
+              sourceOf(id) === input.nodeId &&
+              !this.#coPartitioned.has(id),
+          );
+          if (groupByKey === undefined) continue;
+          this.#coPartitioned.add(groupByKey);
+          added = true;
+        }
+      }
+      if (!added) return;
+      this.#topology = buildTopology(this.plan, { repartitionGroupByKey: this.#coPartitioned });
+    }
+  }
+
   /** Tasks per sub-topology: the partition count shared by its inputs (repartition topics follow their reader). */
   #taskCounts(): Map<number, number> {
     const counts = new Map<number, number>();
@@ -340,7 +387,7 @@ export class PipelineRunner {
       if (sourceCounts.size > 1) {
         throw new EngineError(
           'COPARTITION_MISMATCH',
-          `sub-topology ${sub.id} of '${this.plan.pipeline}' reads ${sub.inputs.map((i) => i.topic).join(', ')}, whose partition counts differ (${[...sourceCounts].join(', ')}); keyBy() one side to repartition it`,
+          `sub-topology ${sub.id} of '${this.plan.pipeline}' reads ${sub.inputs.map((i) => i.topic).join(', ')}, whose partition counts differ (${[...sourceCounts].join(', ')}); streams met through groupByKey are repartitioned automatically, but tables' topics and other sources are not: give them the same partition count, or keyBy() a stream side`,
           { details: { subTopology: sub.id } },
         );
       }
@@ -514,6 +561,7 @@ export class PipelineRunner {
         stateDir: options.stateDir,
         errors: options.errors,
         upstreamTasks: [...this.#upstreamTasks],
+        repartitionGroupByKey: [...this.#coPartitioned],
         idleWaitMs: options.commitIntervalMs,
       };
       return WorkerExecutor.start(this.#log, data, `worker ${w} of pipeline '${this.plan.pipeline}'`);

@@ -158,17 +158,15 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   }
   for (const operator of operators.values()) operator.errors = env.errors;
   for (const repartition of sub.repartitions) {
-    const keyBy = plan.nodes[repartition.keyByNodeId]!;
-    if (keyBy.kind !== 'keyBy') continue;
     const sink = new SinkOperator(
       `repartition ${repartition.topic}`,
-      codecFor(keyBy.keyFormat, plan),
+      codecFor(repartition.keyFormat, plan),
       codecFor(internalValueFormat, plan),
       env.writer(repartition.topic),
       env.partition,
     );
     sink.errors = env.errors;
-    operators.get(keyBy.id)!.children.push(sink);
+    operators.get(repartition.keyByNodeId)!.children.push(sink);
   }
   const asyncOperators = [...operators.values()].filter(
     (o): o is MapAsyncOperator => o instanceof MapAsyncOperator,

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   }
   const tasks = await TaskSet.create({
     plan,
-    topology: buildTopology(plan),
+    topology: buildTopology(plan, { repartitionGroupByKey: new Set(data.repartitionGroupByKey) }),
     log,
     assignments: data.assignments,
     clock: log.clock,

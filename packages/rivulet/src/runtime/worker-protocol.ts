@@ -29,6 +29,8 @@ export interface WorkerData {
   errors: ErrorPolicies;
   /** Per repartition topic, how many tasks write it. */
   upstreamTasks: Array<[string, number]>;
+  /** groupByKey nodes the coordinator repartitions (automatic co-partitioning): the same topology. */
+  repartitionGroupByKey: number[];
   idleWaitMs: number;
 }
 
