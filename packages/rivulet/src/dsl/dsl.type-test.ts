@@ -224,3 +224,29 @@ stockTable.joinOn(
   (level) => level,
   (level, other) => level + other,
 );
+
+// Temporal joins: a table of the stream's key type; the row is never undefined in joinAsOf, may be in
+// leftJoinAsOf; `late` tags stream records 'left' and table versions 'right' (a deletion as null).
+const levelsByTime = movements.keyBy((m) => m.sku).toTable('levels-by-time');
+const asOf = bySku.joinAsOf('as-of', levelsByTime, (o, m, sku) => ({ sku, net: o.qty - m.qty }), {
+  history: '1m',
+});
+expectType<
+  typeof asOf,
+  import('./index.ts').JoinedStream<{ sku: string; net: number }, string, OrderT, MovementT | null>
+>(true);
+expectType<
+  typeof asOf.late,
+  Stream<{ side: 'left'; value: OrderT } | { side: 'right'; value: MovementT | null }, string>
+>(true);
+const leftAsOf = bySku.leftJoinAsOf('left-as-of', levelsByTime, (o, m) => o.qty - (m?.qty ?? 0));
+expectType<typeof leftAsOf, import('./index.ts').JoinedStream<number, string, OrderT, MovementT | null>>(
+  true,
+);
+const levelsByQty = movements.keyBy((m) => m.qty).toTable('levels-by-qty');
+// @ts-expect-error: a stream keyed by string cannot join a table keyed by number
+bySku.joinAsOf('as-of-qty', levelsByQty, (o, m) => o.qty + m.qty);
+// @ts-expect-error: a left temporal join's row may be undefined
+bySku.leftJoinAsOf('bad-left-as-of', levelsByTime, (_o, m: MovementT) => m.qty);
+// @ts-expect-error: a temporal join needs its name (the store of its waiting records and versions)
+bySku.joinAsOf(levelsByTime, (o: OrderT) => o.qty);

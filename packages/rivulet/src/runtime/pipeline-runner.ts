@@ -202,7 +202,10 @@ export class PipelineRunner {
           const node = this.plan.nodes[Number(id)];
           if (
             node === undefined ||
-            (node.kind !== 'eventTime' && node.kind !== 'windowAggregate' && node.kind !== 'streamStreamJoin')
+            (node.kind !== 'eventTime' &&
+              node.kind !== 'windowAggregate' &&
+              node.kind !== 'streamStreamJoin' &&
+              node.kind !== 'temporalJoin')
           )
             continue;
           const w =
@@ -250,6 +253,7 @@ export class PipelineRunner {
       owner === undefined ||
       owner.kind === 'windowAggregate' ||
       owner.kind === 'streamStreamJoin' ||
+      owner.kind === 'temporalJoin' ||
       spec.global === true ||
       (owner.kind === 'process' && owner.timerStore.name === name)
     )
