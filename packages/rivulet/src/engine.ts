@@ -1,7 +1,7 @@
 import { createLog, type Log, type LogOptions } from './log/index.ts';
 import { EngineError } from './model/index.ts';
 import type { Plan } from './plan/index.ts';
-import { PipelineRunner, type QueryableStore, type RunOptions } from './runtime/index.ts';
+import { PipelineRunner, type QueryableStore, type RunOptions, type WindowQuery } from './runtime/index.ts';
 
 export interface EngineOptions extends LogOptions {
   /** Defaults for every pipeline run (guarantee, commit interval, state directory). */
@@ -43,17 +43,29 @@ export class Engine {
    * several do (ask the run: `run.store(name)`).
    */
   store<K = unknown, V = unknown>(name: string): QueryableStore<K, V> {
+    return this.#owner(name).store<K, V>(name);
+  }
+
+  /**
+   * Window fetch on the windowed aggregation `name` of a running pipeline, as of its last checkpoint
+   * (runtime/window-query.ts); UNKNOWN_STORE when no running pipeline has it.
+   */
+  windows<K = unknown, V = unknown>(name: string): WindowQuery<K, V> {
+    return this.#owner(name).windows<K, V>(name);
+  }
+
+  #owner(name: string): PipelineRunner {
     const owners = [...this.#runs].filter((r) => r.hasStore(name));
     if (owners.length > 1)
       throw new EngineError(
         'INVALID_ARGUMENT',
-        `several running pipelines have a store '${name}' (${owners.map((r) => r.plan.pipeline).join(', ')}): use run.store(name)`,
+        `several running pipelines have a store '${name}' (${owners.map((r) => r.plan.pipeline).join(', ')}): ask the run`,
       );
     if (owners.length === 0)
       throw new EngineError('UNKNOWN_STORE', `no running pipeline has a store '${name}'`, {
         details: { store: name },
       });
-    return owners[0]!.store<K, V>(name);
+    return owners[0]!;
   }
 
   async close(): Promise<void> {

@@ -11,5 +11,7 @@ export type {
   RunOptions,
   RunStatus,
   StoreEntry,
+  WindowEntry,
+  WindowQuery,
 } from './runtime/index.ts';
 export { type RivuletServer, type ServerOptions, startServer } from './server/index.ts';

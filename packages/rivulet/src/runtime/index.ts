@@ -16,3 +16,4 @@ export { type CommittedPositions, QueryableStore, type StoreEntry } from './quer
 export { StreamRecord } from './stream-record.ts';
 export { buildTaskGraph, type TaskEnvironment, type TaskGraph, type TaskInput } from './task-graph.ts';
 export { type RangeStore, TimerStore } from './timer-store.ts';
+export { type WindowEntry, WindowQuery } from './window-query.ts';

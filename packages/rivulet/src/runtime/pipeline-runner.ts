@@ -3,12 +3,14 @@ import type { Log } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, type Serde, systemClock } from '../model/index.ts';
 import {
   buildTopology,
+  type FormatSpec,
   nodeLabel,
   nodeStores,
   type Plan,
   planToJson,
   type SubTopology,
   type Topology,
+  type WindowAggregateNode,
 } from '../plan/index.ts';
 import { ensureChangelogTopic } from '../state/index.ts';
 import {
@@ -26,8 +28,10 @@ import { codecFor } from './format-codec.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import { QueryableStore } from './queryable-store.ts';
 import type { TaskExecutor } from './task-executor.ts';
+import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
 import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
+import { WindowQuery } from './window-query.ts';
 import { WorkerExecutor } from './worker-executor.ts';
 import type { WorkerData } from './worker-protocol.ts';
 
@@ -273,6 +277,57 @@ export class PipelineRunner {
     );
     this.#queryable.set(name, store as QueryableStore);
     return store;
+  }
+
+  /**
+   * Window fetch on the windowed aggregation whose store is `name`, as of the last checkpoint
+   * (window-query.ts): tumbling, hopping and session windows. UNKNOWN_STORE for another name.
+   */
+  windows<K = unknown, V = unknown>(name: string): WindowQuery<K, V> {
+    const node = this.plan.nodes.find(
+      (n): n is WindowAggregateNode => n.kind === 'windowAggregate' && n.store.name === name,
+    );
+    const spec = this.#topology.subTopologies.flatMap((s) => s.stores).find((s) => s.name === name);
+    if (node === undefined || spec === undefined)
+      throw new EngineError(
+        'UNKNOWN_STORE',
+        `pipeline '${this.plan.pipeline}' has no windowed aggregation '${name}'`,
+        {
+          details: { pipeline: this.plan.pipeline, store: name },
+        },
+      );
+    const store = new QueryableStore<Uint8Array, unknown>(
+      this.#log,
+      spec,
+      {
+        key: codecFor(spec.keyFormat, this.plan) as Serde<Uint8Array>,
+        value: codecFor(spec.valueFormat, this.plan),
+      },
+      (storeName, partition) => this.#storePositions.get(storeName)?.get(partition),
+    );
+    const sub = this.#topology.subTopologies.find((s) => s.nodeIds.includes(node.id))!;
+    return new WindowQuery<K, V>(
+      store,
+      node,
+      windowAccumulator(this.plan, node),
+      codecFor(this.#recordKeyFormat(node.inputs[0]!), this.plan) as Serde<K>,
+      (partition) => {
+        for (const cut of this.#cuts)
+          for (const [task, state] of cut.time)
+            if (task === `${sub.id}:${partition}`) {
+              const w = state.operators[String(node.id)];
+              return typeof w === 'number' ? w : undefined;
+            }
+        return undefined;
+      },
+    );
+  }
+
+  /** How the records reaching node `id` encode their keys: the nearest source's or keyBy's format. */
+  #recordKeyFormat(id: number): FormatSpec {
+    const node = this.plan.nodes[id]!;
+    if (node.kind === 'source' || node.kind === 'keyBy') return node.keyFormat;
+    return node.inputs.length > 0 ? this.#recordKeyFormat(node.inputs[0]!) : { kind: 'bytes' };
   }
 
   /** Resolves when the pipeline stops; rejects with the error that stopped it. */

@@ -86,6 +86,18 @@ export class QueryableStore<K = unknown, V = unknown> {
     return store;
   }
 
+  /** Entries of one partition with `from <= key < to` (encoded order), as of the last checkpoint. */
+  scanPartition(partition: number, from?: K, to?: K): Promise<StoreEntry<K, V>[]> {
+    return this.#read(partition, (store) =>
+      store.range(from, to).map((e) => ({ key: e.key, value: e.value })),
+    );
+  }
+
+  /** The value of `key` in one partition (for keys that are not routed by their own hash). */
+  getFrom(partition: number, key: K): Promise<V | undefined> {
+    return this.#read(partition, (store) => store.get(key));
+  }
+
   get(key: K): Promise<V | undefined> {
     const partition = partitionForKey(this.#keySerde.encode(key), this.partitions);
     return this.#read(partition, (store) => store.get(key));

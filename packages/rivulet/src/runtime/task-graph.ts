@@ -6,6 +6,7 @@ import {
   type PlanNode,
   type SubTopology,
   type TopologyStore,
+  type WindowAggregateNode,
 } from '../plan/index.ts';
 import type { ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
@@ -91,6 +92,26 @@ export interface TaskInput {
 }
 
 type Fn = (...args: never[]) => unknown;
+
+/** The arithmetic of a windowed aggregation (its user functions taken from the plan). */
+export function windowAccumulator(plan: Plan, node: WindowAggregateNode): Accumulator {
+  const fn = (ref: string | undefined): never =>
+    (ref === undefined ? undefined : plan.functions.get(ref)) as never;
+  return new Accumulator(node.op, fn(node.init), fn(node.add), fn(node.merge), node.n);
+}
+
+/**
+ * Whether a hopping window keeps one state per pane (PaneWindowOperator) rather than per window: final
+ * results only, no early results, and an aggregation that can merge.
+ */
+export function usesPanes(node: WindowAggregateNode): boolean {
+  return (
+    node.window.kind === 'hopping' &&
+    node.emit === 'final' &&
+    node.earlyEveryMs === undefined &&
+    (node.op !== 'aggregate' || node.merge !== undefined)
+  );
+}
 
 /**
  * Builds the operator graph of one task of `sub`: one operator per plan node, wired as the plan says;
@@ -298,13 +319,7 @@ function createOperator(
         env.clock,
       );
     case 'windowAggregate': {
-      const accumulator = new Accumulator(
-        node.op,
-        node.init === undefined ? undefined : (fn(node.init) as never),
-        node.add === undefined ? undefined : (fn(node.add) as never),
-        node.merge === undefined ? undefined : (fn(node.merge) as never),
-        node.n,
-      );
+      const accumulator = windowAccumulator(plan, node);
       const store = env.windowStore(storeSpec(node.store.name));
       const w = node.window;
       if (w.kind === 'decaying')
@@ -335,12 +350,7 @@ function createOperator(
           new SessionWindowOperator(label, w.gapMs, accumulator, node.emit, node.allowedLatenessMs, store),
         );
       // Hopping windows with final results and a mergeable aggregation keep one state per pane.
-      if (
-        w.kind === 'hopping' &&
-        node.emit === 'final' &&
-        node.earlyEveryMs === undefined &&
-        (node.op !== 'aggregate' || node.merge !== undefined)
-      )
+      if (w.kind === 'hopping' && usesPanes(node))
         return new PaneWindowOperator(label, w, accumulator, node.allowedLatenessMs, store);
       return early(
         new WindowAggregateOperator(label, w, accumulator, node.emit, node.allowedLatenessMs, store),

@@ -23,7 +23,11 @@ export interface RivuletServer {
  */
 export async function startServer(engine: Engine, options: ServerOptions = {}): Promise<RivuletServer> {
   const app = Fastify({ logger: false });
-  registerStoreRoutes(app, (name) => engine.store(name));
+  registerStoreRoutes(
+    app,
+    (name) => engine.store(name),
+    (name) => engine.windows(name),
+  );
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const info = app.server.address();
   const address =

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type EngineError, isEngineError } from '../model/index.ts';
-import type { QueryableStore } from '../runtime/index.ts';
+import type { QueryableStore, WindowQuery } from '../runtime/index.ts';
 
 /** Finds a queryable store by name; throws UNKNOWN_STORE (an EngineError) when there is none. */
 export type StoreLookup = (name: string) => QueryableStore;
+/** Finds a windowed aggregation by its store name; throws UNKNOWN_STORE or UNSUPPORTED_OPERATOR. */
+export type WindowLookup = (name: string) => WindowQuery;
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
@@ -41,9 +43,45 @@ function keyFromUrl(store: QueryableStore, raw: string): unknown {
  * - `GET /stores/:name?from=&to=&prefix=&limit=` -> 200 `{ entries: [{ key, value }], limit }` in key
  *   order, `from` inclusive, `to` exclusive, or the keys starting with `prefix`; `limit` 1..10000
  *   (default 100); 400 `{ code: 'INVALID_ARGUMENT' }` for a bad limit or `prefix` with `from`/`to`.
+ * - `GET /windows/:name/:key?from=&to=` -> 200 `{ key, windows: [{ window: { start, end }, value }] }`: the
+ *   key's open windows of the windowed aggregation whose store is `name` (start in [from, to]); the key
+ *   is parsed as JSON when it parses, else taken as a string.
  * Errors carry the engine's stable code and message.
  */
-export function registerStoreRoutes(app: FastifyInstance, lookup: StoreLookup): void {
+export function registerStoreRoutes(app: FastifyInstance, lookup: StoreLookup, windows?: WindowLookup): void {
+  if (windows !== undefined)
+    app.get<{ Params: { name: string; key: string }; Querystring: Record<string, string | undefined> }>(
+      '/windows/:name/:key',
+      async (request, reply) => {
+        try {
+          const query = windows(request.params.name);
+          const bound = (raw: string | undefined): number | undefined =>
+            raw === undefined ? undefined : Number(raw);
+          const from = bound(request.query.from);
+          const to = bound(request.query.to);
+          if ((from !== undefined && !Number.isFinite(from)) || (to !== undefined && !Number.isFinite(to)))
+            return reply
+              .code(400)
+              .send({ code: 'INVALID_ARGUMENT', message: 'from and to are event times in ms' });
+          let key: unknown = request.params.key;
+          try {
+            key = JSON.parse(request.params.key);
+          } catch {
+            // not JSON: the key is the string itself
+          }
+          return {
+            key,
+            windows: await query.fetch(key, {
+              ...(from === undefined ? {} : { from }),
+              ...(to === undefined ? {} : { to }),
+            }),
+          };
+        } catch (error) {
+          return fail(reply, error);
+        }
+      },
+    );
+
   app.get<{ Params: { name: string; key: string } }>('/stores/:name/:key', async (request, reply) => {
     try {
       const store = lookup(request.params.name);
