@@ -1,6 +1,6 @@
 import type { FormatSpec, UserFunction } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
-import type { GlobalTable } from './global-table.ts';
+import { GlobalTable } from './global-table.ts';
 import { Stream } from './stream.ts';
 
 const structuredValue: FormatSpec = Object.freeze({ kind: 'structured' });
@@ -112,16 +112,56 @@ export class Table<K, V, D extends null = never> {
     return this.#tableJoin<W, D2, R>('outer', name, right, joiner as UserFunction);
   }
 
+  /**
+   * A global copy of this table, for foreign-key joins: the same topic read whole by every task that
+   * joins it (a second source named `<name>-global`, store `<name>-global`). Only tables read from a
+   * topic (`pipeline.table`) have one.
+   */
+  #globalTwin(): GlobalTable<K, V> {
+    const builder = this.node.builder;
+    const table = builder.node(this.node.id);
+    const keyed =
+      table?.kind === 'toTable' && table.map === undefined && table.filter === undefined
+        ? builder.node(table.inputs[0]!)
+        : undefined;
+    const source = keyed?.kind === 'groupByKey' ? builder.node(keyed.inputs[0]!) : undefined;
+    if (source?.kind !== 'source' || source.role !== 'table')
+      throw new TypeError(
+        `join '${this.storeName}': a foreign-key join reads the other table whole in every task, so it must be a global table or a table read from a topic (pipeline.table), not a derived one`,
+      );
+    const name = `${this.storeName}-global`;
+    const existing = builder.build().nodes.find((n) => n.kind === 'toTable' && n.store.name === name);
+    if (existing !== undefined)
+      return new GlobalTable<K, V>({ builder, id: existing.id, keyFormat: this.node.keyFormat }, name);
+    const id = builder.add({
+      kind: 'source',
+      inputs: [],
+      name,
+      topic: source.topic,
+      keyFormat: source.keyFormat,
+      valueFormat: source.valueFormat,
+      startFrom: 'earliest',
+      role: 'globalTable',
+    });
+    const global = builder.add({
+      kind: 'toTable',
+      inputs: [id],
+      store: { name, keyFormat: source.keyFormat, valueFormat: structuredValue, global: true },
+    });
+    return new GlobalTable<K, V>({ builder, id: global, keyFormat: this.node.keyFormat }, name);
+  }
+
   #foreignKeyJoin<FK, W, R>(
     join: 'inner' | 'left',
     name: string,
-    other: GlobalTable<FK, W>,
+    target: GlobalTable<FK, W> | Table<FK, W, null> | Table<FK, W>,
     foreignKey: UserFunction,
     joiner: UserFunction,
   ): Table<K, R, null> {
     const builder = this.node.builder;
-    if (other.node.builder !== builder)
+    if (target.node.builder !== builder)
       throw new TypeError(`join '${name}': the tables belong to different pipelines`);
+    const other = target instanceof Table ? (target as Table<FK, W>).#globalTwin() : target;
     const id = builder.add({
       kind: 'foreignKeyJoin',
       inputs: [this.node.id, other.node.id],
@@ -142,12 +182,13 @@ export class Table<K, V, D extends null = never> {
    * row while both exist (no row otherwise, nor when the joiner returns null or undefined). A change of a
    * row of this table recomputes its result; a change of a row of `other` recomputes every row pointing
    * at it. Processing order, as other table joins; the result's changelog has a record only when a row
-   * changes or disappears. The other side is a global table: every task holds it whole, so rows of this
-   * table, wherever partitioned, can point at any of its keys.
+   * changes or disappears. The other side is read whole by every task, so rows of this table, wherever
+   * partitioned, can point at any of its keys: a global table, or a table read from a topic
+   * (`pipeline.table`), whose topic is then also read as a global table (`<its name>-global`).
    */
   joinOn<FK, W, R>(
     name: string,
-    other: GlobalTable<FK, W>,
+    other: GlobalTable<FK, W> | Table<FK, W, null> | Table<FK, W>,
     foreignKey: (value: V, key: K) => FK | null | undefined,
     joiner: (value: V, row: W, key: K) => R,
   ): Table<K, R, null> {
@@ -163,7 +204,7 @@ export class Table<K, V, D extends null = never> {
   /** As `joinOn`, but a row whose foreign row is missing has `joiner(value, undefined, key)` as its row. */
   leftJoinOn<FK, W, R>(
     name: string,
-    other: GlobalTable<FK, W>,
+    other: GlobalTable<FK, W> | Table<FK, W, null> | Table<FK, W>,
     foreignKey: (value: V, key: K) => FK | null | undefined,
     joiner: (value: V, row: W | undefined, key: K) => R,
   ): Table<K, R, null> {

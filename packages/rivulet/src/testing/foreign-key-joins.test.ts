@@ -42,9 +42,11 @@ const inputArb: fc.Arbitrary<Input[]> = fc.array(
   { maxLength: 40 },
 );
 
-function fkPipeline() {
+function fkPipeline(productsAs: 'global' | 'table') {
   const p = pipeline('fk-joins');
-  const products = p.globalTable('products', topic('products', json<{ price: number }>(), { key: text() }));
+  const productsTopic = topic('products', json<{ price: number }>(), { key: text() });
+  const products =
+    productsAs === 'global' ? p.globalTable('products', productsTopic) : p.table('products', productsTopic);
   const orders = p.table('orders', topic('orders', json<OrderRow>(), { key: text() }));
   orders
     .joinOn(
@@ -93,8 +95,8 @@ function diff(before: Rows, after: Rows): Array<[string, unknown]> {
 
 test('foreign-key joins: after every input the result tables and their changelogs equal a reference (property)', () => {
   fc.assert(
-    fc.property(inputArb, (inputs) => {
-      const driver = new TestDriver(fkPipeline());
+    fc.property(inputArb, fc.constantFrom('global' as const, 'table' as const), (inputs, productsAs) => {
+      const driver = new TestDriver(fkPipeline(productsAs));
       const orders = new Map<string, OrderRow>();
       const products = new Map<string, number>();
       let inner: Rows = new Map();
@@ -148,6 +150,20 @@ test('a foreign-key join needs a global table on the other side; a throwing fore
     .to('out', topic('out', json()));
   assert.deepEqual(p.validate(), []);
   assert.match(p.explain(), /inner foreign-key join 'priced'/);
+  // A derived table cannot be read whole from a topic: refused when the join is declared.
+  const derived = p
+    .table('catalog', topic('catalog', json<{ price: number }>(), { key: text() }))
+    .filter('cheap', (row) => row.price < 5);
+  assert.throws(
+    () =>
+      p.table('carts', topic('carts', json<OrderRow>(), { key: text() })).joinOn(
+        'carts-priced',
+        derived,
+        (o) => o.product,
+        (o, row) => o.qty * row.price,
+      ),
+    /must be a global table or a table read from a topic/,
+  );
   const driver = new TestDriver(p);
   driver.pipeInput('products', { price: 3 }, { key: 'p1' });
   driver.pipeInput('orders', { product: 'p1', qty: 2 }, { key: 'o1' });
