@@ -1,4 +1,5 @@
-import type { JoinSample } from './join-sample.ts';
+import type { JoinSample, StreamStreamSample } from './join-sample.ts';
+import type { ExpectedPairs } from './stream-stream-expected.ts';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -33,5 +34,26 @@ export function crossCheckJoins(
     );
   if (differ((j) => j.expectedResults) || differ((j) => j.expectedAmountSum))
     problems.push('the cases were filled with different input');
+  if (problems.length > 0) throw new Error(`${kind} cross-check failed:\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * The cross-check of stream-stream cases over the same input: every case saw no late record and emitted
+ * exactly the pairs `expected` counts (computed from the generators by expectedPairs, not by any case),
+ * with the same checksum; so all cases emitted the same pairs. Throws (failing the suite) otherwise.
+ */
+export function crossCheckStreamJoins(
+  kind: string,
+  expected: ExpectedPairs,
+  samples: ReadonlyArray<{ name: string; join: StreamStreamSample }>,
+): void {
+  const problems: string[] = [];
+  for (const { name, join } of samples) {
+    if (join.late !== 0) problems.push(`${name}: ${fmt(join.late)} records late`);
+    if (join.pairs !== expected.pairs)
+      problems.push(`${name}: ${fmt(join.pairs)} pairs, expected ${fmt(expected.pairs)}`);
+    if (join.checksum !== expected.checksum)
+      problems.push(`${name}: pair checksum ${fmt(join.checksum)}, expected ${fmt(expected.checksum)}`);
+  }
   if (problems.length > 0) throw new Error(`${kind} cross-check failed:\n  ${problems.join('\n  ')}`);
 }
