@@ -19,7 +19,6 @@ import { EventTimeOperator } from './operators/event-time-operator.ts';
 import { FilterOperator } from './operators/filter-operator.ts';
 import { FlatMapOperator } from './operators/flat-map-operator.ts';
 import { ForeignKeyJoinOperator } from './operators/foreign-key-join-operator.ts';
-import { GlobalTableJoinOperator } from './operators/global-table-join-operator.ts';
 import { GroupByKeyOperator } from './operators/group-by-key-operator.ts';
 import { KeyByOperator } from './operators/key-by-operator.ts';
 import { MapAsyncOperator } from './operators/map-async-operator.ts';
@@ -378,12 +377,12 @@ function createOperator(
     case 'streamTableJoin':
       return new StreamTableJoinOperator(label, fn(node.fn) as never, node.join, store(node.tableStore));
     case 'globalTableJoin':
-      return new GlobalTableJoinOperator(
+      return new StreamTableJoinOperator(
         label,
-        fn(node.keyFn) as never,
         fn(node.fn) as never,
         node.join,
         store(node.tableStore),
+        fn(node.keyFn) as never,
       );
     case 'foreignKeyJoin':
       return new ForeignKeyJoinOperator(

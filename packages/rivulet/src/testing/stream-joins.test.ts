@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { boundedOutOfOrder, json, pipeline, text, topic, tumbling } from '../dsl/index.ts';
 import { buildTopology, PlanBuilder, repartitionTopicName, validatePlan } from '../plan/index.ts';
-import { buildTaskGraph, type RangeStore, StreamRecord, TimerStore } from '../runtime/index.ts';
+import { StreamRecord } from '../runtime/index.ts';
+import { restartableTask } from './test/restartable-task.ts';
 import { TestDriver } from './test-driver.ts';
 
 /**
@@ -413,22 +414,6 @@ test('plan checks: same key format, event time and keys on both sides; explain; 
   assert.deepEqual(driver.readOutput('out'), []);
 });
 
-/** A byte-ordered in-memory range store whose values are copied in and out, as an encoding store's are. */
-function memoryStore(data: Map<string, unknown>): RangeStore & { get(key: Uint8Array): unknown } {
-  const id = (key: Uint8Array) => Buffer.from(key).toString('latin1');
-  return {
-    get: (key) => structuredClone(data.get(id(key))),
-    put: (key, value) => data.set(id(key), structuredClone(value)),
-    delete: (key) => data.delete(id(key)),
-    range: (from, to, options) =>
-      [...data.keys()]
-        .filter((k) => (from === undefined || k >= id(from)) && (to === undefined || k < id(to)))
-        .sort()
-        .slice(0, options?.limit)
-        .map((k) => ({ key: Buffer.from(k, 'latin1'), value: structuredClone(data.get(k)) })),
-  };
-}
-
 test('after a restart from a checkpoint, the join keeps its state and judges lateness as before', () => {
   const plan = joinPipeline({ join: 'outer', within: 10, bounds: { left: 0, right: 0 }, lateness: 0 }).plan();
   const join = plan.nodes.find((n) => n.kind === 'streamStreamJoin')!;
@@ -436,23 +421,8 @@ test('after a restart from a checkpoint, the join keeps its state and judges lat
   const [leftTopic, rightTopic] = join.inputs.map((id) =>
     repartitionTopicName(plan.pipeline, plan.nodes[id]!),
   );
-  const stores = new Map<string, Map<string, unknown>>();
-  const storeData = (name: string) => stores.get(name) ?? stores.set(name, new Map()).get(name)!;
-  const written: Array<[string, unknown, number]> = [];
   // A task of the join's sub-topology, over stores that outlive it (as a changelog restores them).
-  const task = () =>
-    buildTaskGraph(plan, sub, {
-      store: () => assert.fail('the join keeps its state in its range store'),
-      writer: (t) => ({
-        write: (_key, value, timestamp) =>
-          written.push([t, JSON.parse(Buffer.from(value!).toString()), timestamp]),
-      }),
-      timers: (spec, domain) => new TimerStore(memoryStore(storeData(spec.name)), domain),
-      windowStore: (spec) => memoryStore(storeData(spec.name)),
-      partition: 0,
-      partitions: 1,
-      clock: () => 0,
-    });
+  const { task, written } = restartableTask(plan, sub);
   const send = (graph: ReturnType<typeof task>, t: string, e: Event, watermark: number) => {
     for (const target of graph.inputs.get(t)!.targets) {
       target.process([new StreamRecord(e.k, e, e.ts, undefined)]);

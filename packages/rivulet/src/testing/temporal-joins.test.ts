@@ -3,13 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { boundedOutOfOrder, json, pipeline, text, topic } from '../dsl/index.ts';
 import { buildTopology } from '../plan/index.ts';
-import {
-  buildTaskGraph,
-  type OperatorStore,
-  type RangeStore,
-  StreamRecord,
-  TimerStore,
-} from '../runtime/index.ts';
+import { StreamRecord } from '../runtime/index.ts';
+import { restartableTask } from './test/restartable-task.ts';
 import { TestDriver } from './test-driver.ts';
 
 /**
@@ -462,22 +457,6 @@ test('plan checks: key formats, event time on both sides, a table; explain; a th
   );
 });
 
-/** A byte-ordered in-memory range store whose values are copied in and out, as an encoding store's are. */
-function memoryRangeStore(data: Map<string, unknown>): RangeStore & { get(key: Uint8Array): unknown } {
-  const id = (key: Uint8Array) => Buffer.from(key).toString('latin1');
-  return {
-    get: (key) => structuredClone(data.get(id(key))),
-    put: (key, value) => data.set(id(key), structuredClone(value)),
-    delete: (key) => data.delete(id(key)),
-    range: (from, to, options) =>
-      [...data.keys()]
-        .filter((k) => (from === undefined || k >= id(from)) && (to === undefined || k < id(to)))
-        .sort()
-        .slice(0, options?.limit)
-        .map((k) => ({ key: Buffer.from(k, 'latin1'), value: structuredClone(data.get(k)) })),
-  };
-}
-
 test('after a restart from a checkpoint, the join keeps its waiting records and versions and judges lateness as before', () => {
   const p = pipeline('restart');
   const rates = p
@@ -494,31 +473,8 @@ test('after a restart from a checkpoint, the join keeps its waiting records and 
   joined.late.to('late', topic('late', json()));
   const plan = p.plan();
   const [sub] = buildTopology(plan).subTopologies;
-  const stores = new Map<string, Map<string, unknown>>();
-  const storeData = (name: string) => stores.get(name) ?? stores.set(name, new Map()).get(name)!;
-  const keyValueStore = (name: string): OperatorStore => {
-    const data = storeData(name);
-    return {
-      get: (key) => structuredClone(data.get(JSON.stringify(key))),
-      put: (key, value) => data.set(JSON.stringify(key), structuredClone(value)),
-      delete: (key) => data.delete(JSON.stringify(key)),
-    };
-  };
-  const written: Array<[string, unknown, number]> = [];
   // A task over stores that outlive it (as a changelog restores them).
-  const task = () =>
-    buildTaskGraph(plan, sub!, {
-      store: (spec) => keyValueStore(spec.name),
-      writer: (t) => ({
-        write: (_key, value, timestamp) =>
-          written.push([t, JSON.parse(Buffer.from(value!).toString()), timestamp]),
-      }),
-      timers: (spec, domain) => new TimerStore(memoryRangeStore(storeData(spec.name)), domain),
-      windowStore: (spec) => memoryRangeStore(storeData(spec.name)),
-      partition: 0,
-      partitions: 1,
-      clock: () => 0,
-    });
+  const { task, written } = restartableTask(plan, sub!);
   const send = <V extends { ts: number }>(
     graph: ReturnType<typeof task>,
     t: string,
