@@ -23,6 +23,9 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
       (globalThis as { gc?: () => void }).gc?.();
       const rssAtStart = process.memoryUsage.rss();
       let rssPeak = rssAtStart;
+      const gc = (globalThis as { gc?: () => void }).gc;
+      let liveHeapPeak = 0;
+      let lastGc = performance.now();
       const runCalled = performance.now();
       const run = await engine.run(streamStreamPipeline(), { commitIntervalMs: 100 });
       const startUs = hrMicros();
@@ -31,6 +34,11 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
         const status = run.status();
         if (status.state === 'failed') throw status.error ?? new Error('pipeline failed');
         rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        if (gc !== undefined && performance.now() - lastGc >= 1000) {
+          gc();
+          liveHeapPeak = Math.max(liveHeapPeak, process.memoryUsage().heapUsed);
+          lastGc = performance.now();
+        }
         if (status.lag === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
@@ -45,6 +53,7 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
         seconds,
         checkpoints: status.checkpoints,
         runRssGrowthBytes: rssPeak - rssAtStart,
+        ...(liveHeapPeak > 0 ? { liveHeapPeakBytes: liveHeapPeak } : {}),
         startMs: started - runCalled,
         windowUs: [startUs, endUs],
       };

@@ -58,6 +58,12 @@ export interface StreamStreamSample {
    * and the run's working memory, not what filling the input left behind.
    */
   runRssGrowthBytes?: number;
+  /**
+   * Engine cases: the largest heap in use right after a full garbage collection, forced about once a
+   * second during the timed run: the live memory (join state, write cache, buffers), without the garbage
+   * and allocator slack that RSS also holds.
+   */
+  liveHeapPeakBytes?: number;
   /** The floor: the most records its buffers held at once (both sides and partitions). */
   peakStateRecords?: number;
   /** Engine cases: checkpoints the runner took during the pass. */

@@ -87,7 +87,10 @@ async function runStreamStreamChild(
       `peak RSS ${fmt(outcome.maxRssBytes / 1e6)} MB` +
       (join.runRssGrowthBytes === undefined
         ? ''
-        : `, RSS growth during the run ${fmt(join.runRssGrowthBytes / 1e6)} MB`),
+        : `, RSS growth during the run ${fmt(join.runRssGrowthBytes / 1e6)} MB`) +
+      (join.liveHeapPeakBytes === undefined
+        ? ''
+        : `, live heap peak ${fmt(join.liveHeapPeakBytes / 1e6)} MB`),
   );
   return { join, outcome };
 }
@@ -100,6 +103,8 @@ function addStreamJoin(samples: SampleSet, caseName: string, join: StreamStreamS
   if (join.checkpoints !== undefined) samples.add(caseName, 'checkpoints', join.checkpoints);
   if (join.runRssGrowthBytes !== undefined)
     samples.add(caseName, 'run-rss-growth-MB', join.runRssGrowthBytes / 1e6);
+  if (join.liveHeapPeakBytes !== undefined)
+    samples.add(caseName, 'live-heap-peak-MB', join.liveHeapPeakBytes / 1e6);
 }
 
 /** The stream-stream cases of one repeat, each in its own child, then their cross-check. */
