@@ -186,6 +186,17 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
           run.messages.some((m) => m.type === 'started') ? resolve() : void setTimeout(check, 5);
         check();
       });
+      // Every fourth run is first let commit a checkpoint of its own, so that some killed run has
+      // committed progress however loaded the machine is (a busy machine can delay the first commit past
+      // the kill window); the kill then lands at a random moment after it, as for the others.
+      if (cycle % 4 === 3) {
+        const deadline = Date.now() + 60_000;
+        while (
+          !run.messages.some((m) => m.type === 'progress' && (m.checkpoints as number) >= 2) &&
+          Date.now() < deadline
+        )
+          await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       const delay = random.between(0, scenario.killWindowMs ?? 1200);
       await new Promise((resolve) => setTimeout(resolve, delay));
       run.child.kill('SIGKILL');
