@@ -4,7 +4,7 @@ import { makeTempDir } from '../temp-dir.ts';
 import { fillStreamStreamInputs } from './ad-event-fixtures.ts';
 import type { StreamStreamRequest, StreamStreamSample } from './join-sample.ts';
 import { readMatchResults } from './read-join-results.ts';
-import { MATCHES_TOPIC, streamStreamPipeline } from './stream-stream-pipeline.ts';
+import { JOIN_STORE, MATCHES_TOPIC, streamStreamPipeline } from './stream-stream-pipeline.ts';
 
 /**
  * The engine's stream-stream join of the impressions and clicks already in its log (fresh temp data dir,
@@ -23,6 +23,7 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
       (globalThis as { gc?: () => void }).gc?.();
       const rssAtStart = process.memoryUsage.rss();
       let rssPeak = rssAtStart;
+      let stateEntriesPeak = 0;
       const gc = (globalThis as { gc?: () => void }).gc;
       let liveHeapPeak = 0;
       let lastGc = performance.now();
@@ -34,6 +35,7 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
         const status = run.status();
         if (status.state === 'failed') throw status.error ?? new Error('pipeline failed');
         rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+        stateEntriesPeak = Math.max(stateEntriesPeak, status.storeEntries[JOIN_STORE] ?? 0);
         if (gc !== undefined && performance.now() - lastGc >= 1000) {
           gc();
           liveHeapPeak = Math.max(liveHeapPeak, process.memoryUsage().heapUsed);
@@ -53,6 +55,7 @@ export async function measureEngineStreamStream(request: StreamStreamRequest): P
         seconds,
         checkpoints: status.checkpoints,
         runRssGrowthBytes: rssPeak - rssAtStart,
+        stateEntriesPeak,
         ...(liveHeapPeak > 0 ? { liveHeapPeakBytes: liveHeapPeak } : {}),
         startMs: started - runCalled,
         windowUs: [startUs, endUs],

@@ -64,6 +64,8 @@ export interface StreamStreamSample {
    * and allocator slack that RSS also holds.
    */
   liveHeapPeakBytes?: number;
+  /** Engine cases: the most entries the join's store held at a checkpoint (`status().storeEntries`). */
+  stateEntriesPeak?: number;
   /** The floor: the most records its buffers held at once (both sides and partitions). */
   peakStateRecords?: number;
   /** Engine cases: checkpoints the runner took during the pass. */

@@ -105,6 +105,7 @@ function addStreamJoin(samples: SampleSet, caseName: string, join: StreamStreamS
     samples.add(caseName, 'run-rss-growth-MB', join.runRssGrowthBytes / 1e6);
   if (join.liveHeapPeakBytes !== undefined)
     samples.add(caseName, 'live-heap-peak-MB', join.liveHeapPeakBytes / 1e6);
+  if (join.stateEntriesPeak !== undefined) samples.add(caseName, 'state-entries-peak', join.stateEntriesPeak);
 }
 
 /** The stream-stream cases of one repeat, each in its own child, then their cross-check. */

@@ -10,6 +10,8 @@ import { type AdEvent, BOUND_MS, CLICKS_TOPIC, IMPRESSIONS_TOPIC, WITHIN_MS } fr
 
 /** The output topic of the stream-stream cases (engine and floor). */
 export const MATCHES_TOPIC = 'ad-matches';
+/** The join's name, which is also its store's. */
+export const JOIN_STORE = 'imp-clicks';
 
 /** One join result: an impression and a click of the same ad within 5 minutes (about 55 B of JSON). */
 export interface AdMatch {
@@ -51,7 +53,7 @@ export function streamStreamPipeline(): Pipeline {
   p.from('impressions', topic(IMPRESSIONS_TOPIC, json<AdEvent>(), { key: text() }))
     .eventTime((i) => i.ts, boundedOutOfOrder(BOUND_MS))
     .groupByKey()
-    .join('imp-clicks', clicks, WITHIN_MS, matchAd)
+    .join(JOIN_STORE, clicks, WITHIN_MS, matchAd)
     .to('matches', topic(MATCHES_TOPIC, json<AdMatch>()));
   return p;
 }

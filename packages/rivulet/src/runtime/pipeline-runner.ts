@@ -75,6 +75,12 @@ export interface RunStatus {
   /** Records that came after all their windows closed, per windowed aggregation (since this run started). */
   late: Record<string, number>;
   /**
+   * Entries per store as of the last checkpoint, summed over its partitions (approximate for TTL stores:
+   * expired entries count until purged): the size of each operator's state. Global tables' copies are
+   * not counted.
+   */
+  storeEntries: Record<string, number>;
+  /**
    * Event time as of the last checkpoint: the watermark of each eventTime node and windowed aggregation,
    * the smallest over its tasks (null: none yet).
    */
@@ -159,6 +165,7 @@ export class PipelineRunner {
           recordsIn: 0,
           errors: [],
           late: [],
+          storeEntries: [],
         },
       ],
       runner.#endOffsets(),
@@ -172,9 +179,11 @@ export class PipelineRunner {
     const errors = new Map<Boundary, { skipped: number; deadLettered: number }>();
     let recordsIn = 0;
     const late: Record<string, number> = {};
+    const storeEntries: Record<string, number> = {};
     for (const cut of this.#cuts) {
       recordsIn += cut.recordsIn;
       for (const [label, n] of cut.late) late[label] = (late[label] ?? 0) + n;
+      for (const [name, n] of cut.storeEntries) storeEntries[name] = (storeEntries[name] ?? 0) + n;
       for (const [boundary, count] of cut.errors) {
         const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
         sum.skipped += count.skipped;
@@ -191,6 +200,7 @@ export class PipelineRunner {
       workers: this.#workers,
       errors: Object.fromEntries(errors),
       late,
+      storeEntries,
       watermarks: this.#watermarks(),
       lastCheckpointSequence: this.#sequence,
       ...(this.#error === undefined ? {} : { error: this.#error }),

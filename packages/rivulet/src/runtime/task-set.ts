@@ -52,6 +52,8 @@ export interface TaskCut {
   errors: Array<[Boundary, { skipped: number; deadLettered: number }]>;
   /** Late records per windowed aggregation (label), summed over the set's tasks. */
   late: Array<[string, number]>;
+  /** Entries per store as the cut flushed them (approximate for TTL stores), summed over the set's tasks. */
+  storeEntries: Array<[string, number]>;
 }
 
 export interface TaskSetConfig {
@@ -295,6 +297,11 @@ export class TaskSet {
         ...this.#tasks
           .flatMap((t) => t.graph.lateRecords())
           .reduce((sum, [label, n]) => sum.set(label, (sum.get(label) ?? 0) + n), new Map<string, number>()),
+      ],
+      storeEntries: [
+        ...this.#tasks
+          .flatMap((t) => t.stores.map((store): [string, number] => [store.name, store.approximateCount()]))
+          .reduce((sum, [name, n]) => sum.set(name, (sum.get(name) ?? 0) + n), new Map<string, number>()),
       ],
     };
   }

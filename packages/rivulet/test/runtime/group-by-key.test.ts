@@ -70,6 +70,7 @@ for (const mode of modes) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       await run.stop();
       assert.equal(run.status().state, 'stopped');
+      assert.equal(run.status().storeEntries.spent, expected.size, 'one state entry per user');
 
       const consumer = engine.log.createConsumer({
         topics: ['spent', 'purchases-dlq'],
