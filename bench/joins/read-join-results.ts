@@ -1,8 +1,7 @@
 import type { Log } from '../../packages/rivulet/src/index.ts';
+import { forEachJsonValue } from '../read-topic-values.ts';
 import { type AdMatch, pairWeight } from './stream-stream-pipeline.ts';
 import type { JoinedOrder } from './stream-table-pipeline.ts';
-
-const READ_BYTES = 1024 * 1024;
 
 /** Counts the join results in `topic` (all of it, after the run stopped) and adds up their amounts. */
 export async function readJoinResults(
@@ -11,19 +10,10 @@ export async function readJoinResults(
 ): Promise<{ results: number; amountSum: number }> {
   let results = 0;
   let amountSum = 0;
-  if (!log.hasTopic(topic)) return { results, amountSum };
-  for (let p = 0; p < log.topicConfig(topic).partitions; p++) {
-    let offset = log.partition(topic, p).logStartOffset;
-    const end = log.partition(topic, p).highWatermark;
-    while (offset < end) {
-      const { records, nextOffset } = await log.fetch(topic, p, offset, READ_BYTES);
-      for (const r of records) {
-        results++;
-        amountSum += (JSON.parse(r.valueString()!) as JoinedOrder).amount;
-      }
-      offset = nextOffset;
-    }
-  }
+  await forEachJsonValue(log, topic, (value) => {
+    results++;
+    amountSum += (value as JoinedOrder).amount;
+  });
   return { results, amountSum };
 }
 
@@ -34,19 +24,10 @@ export async function readMatchResults(
 ): Promise<{ pairs: number; checksum: number }> {
   let pairs = 0;
   let checksum = 0;
-  if (!log.hasTopic(topic)) return { pairs, checksum };
-  for (let p = 0; p < log.topicConfig(topic).partitions; p++) {
-    let offset = log.partition(topic, p).logStartOffset;
-    const end = log.partition(topic, p).highWatermark;
-    while (offset < end) {
-      const { records, nextOffset } = await log.fetch(topic, p, offset, READ_BYTES);
-      for (const r of records) {
-        const match = JSON.parse(r.valueString()!) as AdMatch;
-        pairs++;
-        checksum += pairWeight(match.imp, match.click);
-      }
-      offset = nextOffset;
-    }
-  }
+  await forEachJsonValue(log, topic, (value) => {
+    const match = value as AdMatch;
+    pairs++;
+    checksum += pairWeight(match.imp, match.click);
+  });
   return { pairs, checksum };
 }

@@ -1,7 +1,8 @@
 import { createEngine, type Log } from '../../packages/rivulet/src/index.ts';
+import { forEachJsonValue } from '../read-topic-values.ts';
 import { hrMicros } from '../runtime/engine-throughput.ts';
 import { makeTempDir } from '../temp-dir.ts';
-import { fillClicks, isFlushUser, PARTITIONS } from './click-fixtures.ts';
+import { fillClicks, isFlushUser } from './click-fixtures.ts';
 import { OUT_TOPIC, SOURCE_TOPIC, type WindowKind, windowPipeline } from './window-pipelines.ts';
 
 export interface WindowRequest {
@@ -33,8 +34,6 @@ export interface WindowSample {
   windowUs: [number, number];
 }
 
-const READ_BYTES = 1024 * 1024;
-
 /** Counts the window results in `topic` (all of it, after the run stopped) and adds up their counts. */
 async function readWindowResults(
   log: Log,
@@ -42,21 +41,12 @@ async function readWindowResults(
 ): Promise<{ results: number; windowedRecords: number }> {
   let results = 0;
   let windowedRecords = 0;
-  if (!log.hasTopic(topic)) return { results, windowedRecords };
-  for (let p = 0; p < PARTITIONS; p++) {
-    let offset = log.partition(topic, p).logStartOffset;
-    const end = log.partition(topic, p).highWatermark;
-    while (offset < end) {
-      const { records, nextOffset } = await log.fetch(topic, p, offset, READ_BYTES);
-      for (const r of records) {
-        const result = JSON.parse(r.valueString()!) as { key: string; value: number };
-        if (isFlushUser(result.key)) continue;
-        results++;
-        windowedRecords += result.value;
-      }
-      offset = nextOffset;
-    }
-  }
+  await forEachJsonValue(log, topic, (value) => {
+    const result = value as { key: string; value: number };
+    if (isFlushUser(result.key)) return;
+    results++;
+    windowedRecords += result.value;
+  });
   return { results, windowedRecords };
 }
 

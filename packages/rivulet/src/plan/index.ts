@@ -45,6 +45,7 @@ export {
   buildTopology,
   changelogTopicName,
   internalValueFormat,
+  recordKeyFormat,
   repartitionTopicName,
   type SubTopology,
   type Topology,

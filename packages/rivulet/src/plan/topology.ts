@@ -60,6 +60,16 @@ export function repartitionTopicName(pipeline: string, node: PlanNode): string {
   return `${pipeline}-${node.kind}${node.id}-repartition`;
 }
 
+/**
+ * How the records leaving node `id` encode their keys: the format of the nearest source or keyBy up its
+ * first inputs (what their partitioning was computed from).
+ */
+export function recordKeyFormat(plan: Plan, id: number): FormatSpec {
+  const node = plan.nodes[id]!;
+  if (node.kind === 'source' || node.kind === 'keyBy') return node.keyFormat;
+  return node.inputs.length > 0 ? recordKeyFormat(plan, node.inputs[0]!) : { kind: 'bytes' };
+}
+
 export interface TopologyOptions {
   /**
    * groupByKey nodes to repartition anyway: the runtime asks for it when the source behind one has
@@ -108,12 +118,6 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
       )
       .map((n) => n.id),
   );
-  /** The key format of a node's records: its own (source, keyBy), else its first input's. */
-  const keyFormatOf = (id: number): FormatSpec => {
-    const node = nodes[id]!;
-    if (node.kind === 'source' || node.kind === 'keyBy') return node.keyFormat;
-    return node.inputs.length > 0 ? keyFormatOf(node.inputs[0]!) : { kind: 'bytes' };
-  };
 
   // Union-find over the edges that are not cut by a repartition.
   const parent = nodes.map((n) => n.id);
@@ -177,7 +181,7 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
     if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
     if ((node.kind === 'keyBy' || node.kind === 'groupByKey') && repartitionPoints.has(node.id)) {
       const topic = repartitionTopicName(plan.pipeline, node);
-      const keyFormat = keyFormatOf(node.id);
+      const keyFormat = recordKeyFormat(plan, node.id);
       sub.repartitions.push({ keyByNodeId: node.id, topic, keyFormat });
       internalTopics.push({ topic, kind: 'repartition' });
       for (const child of children[node.id]!) {

@@ -1,5 +1,6 @@
 import type { PlanIssue } from './plan-issue.ts';
 import {
+  keyedStatefulKinds,
   nodeLabel,
   nodeStores,
   type Plan,
@@ -420,15 +421,7 @@ const keySettingKinds: ReadonlySet<PlanNode['kind']> = new Set([
   'keyBy',
   'groupByKey',
   'toStream',
-  'aggregate',
-  'process',
-  'windowAggregate',
-  'toTable',
-  'streamTableJoin',
-  'streamStreamJoin',
-  'temporalJoin',
-  'tableTableJoin',
-  'foreignKeyJoin',
+  ...keyedStatefulKinds,
 ]);
 
 /** The inputs whose records (and keys) a node passes on: a global-table join's stream side only. */

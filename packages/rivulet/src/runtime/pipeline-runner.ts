@@ -3,11 +3,11 @@ import type { Log } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, type Serde, systemClock } from '../model/index.ts';
 import {
   buildTopology,
-  type FormatSpec,
   nodeLabel,
   nodeStores,
   type Plan,
   planToJson,
+  recordKeyFormat,
   type SubTopology,
   type Topology,
   type WindowAggregateNode,
@@ -320,7 +320,7 @@ export class PipelineRunner {
       store,
       node,
       windowAccumulator(this.plan, node),
-      codecFor(this.#recordKeyFormat(node.inputs[0]!), this.plan) as Serde<K>,
+      codecFor(recordKeyFormat(this.plan, node.inputs[0]!), this.plan) as Serde<K>,
       (partition) => {
         for (const cut of this.#cuts)
           for (const [task, state] of cut.time)
@@ -331,13 +331,6 @@ export class PipelineRunner {
         return undefined;
       },
     );
-  }
-
-  /** How the records reaching node `id` encode their keys: the nearest source's or keyBy's format. */
-  #recordKeyFormat(id: number): FormatSpec {
-    const node = this.plan.nodes[id]!;
-    if (node.kind === 'source' || node.kind === 'keyBy') return node.keyFormat;
-    return node.inputs.length > 0 ? this.#recordKeyFormat(node.inputs[0]!) : { kind: 'bytes' };
   }
 
   /** Resolves when the pipeline stops; rejects with the error that stopped it. */
