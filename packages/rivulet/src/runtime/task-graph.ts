@@ -137,14 +137,6 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         (name) => stores.get(name)!,
       ),
     );
-  /** A two-sided join's per-side inputs (stream-stream and table-table joins), or undefined. */
-  const sides = (operator: Operator): readonly Operator[] | undefined =>
-    operator instanceof StreamStreamJoinOperator ||
-    operator instanceof TemporalJoinOperator ||
-    operator instanceof TableTableJoinOperator ||
-    operator instanceof ForeignKeyJoinOperator
-      ? operator.inputs
-      : undefined;
   /**
    * The operators of `node` that take what node `from` sends: the node's own, or, for a stream-stream
    * or table-table join, the input of each side `from` feeds (so the join tells left from right records
@@ -152,7 +144,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
    */
   const receivers = (node: PlanNode, from: number): Operator[] => {
     const operator = operators.get(node.id)!;
-    const inputs = sides(operator);
+    const inputs = operator.inputs;
     if (inputs === undefined) return [operator];
     return wiredInputs(plan, node).flatMap((input, index) => (input === from ? [inputs[index]!] : []));
   };
@@ -173,7 +165,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
         node.kind === 'windowLate'
       )
         parent.late.push(operator);
-      else parent.children.push(sides(operator)?.[index] ?? operator);
+      else parent.children.push(operator.inputs?.[index] ?? operator);
     }
   }
   for (const operator of operators.values()) operator.errors = env.errors;
@@ -229,8 +221,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   return {
     inputs,
     globalTablesLoaded: () => {
-      for (const operator of operators.values())
-        if (operator instanceof ForeignKeyJoinOperator) operator.globalTablesLoaded();
+      for (const operator of operators.values()) operator.globalTablesLoaded();
     },
     fireTimers: (now) => {
       for (const processor of processors) processor.fireTimers(now);

@@ -34,7 +34,7 @@ const indexEntry = (fk: unknown, key: unknown): Buffer =>
  */
 export class ForeignKeyJoinOperator extends Operator {
   /** Where the parents of the left table (0) and of the global table (1) send their changes. */
-  readonly inputs: readonly [Operator, Operator];
+  readonly #inputs: readonly [Operator, Operator];
   readonly #combined = new CombinedWatermark(2);
   #loaded = false;
 
@@ -59,9 +59,12 @@ export class ForeignKeyJoinOperator extends Operator {
             this.emitWatermark(this.#combined.current, this.#combined.idle);
         },
       );
-    this.inputs = [input(0), input(1)];
+    this.#inputs = [input(0), input(1)];
   }
 
+  override get inputs(): readonly [Operator, Operator] {
+    return this.#inputs;
+  }
   process(_batch: StreamRecord[]): void {
     throw new Error(`${this.label}: changes reach a foreign-key join through its inputs`);
   }
@@ -106,7 +109,7 @@ export class ForeignKeyJoinOperator extends Operator {
    * rows); now every left key with a foreign key is recomputed against it, emitting what changed while
    * the task was not running.
    */
-  globalTablesLoaded(): void {
+  override globalTablesLoaded(): void {
     if (this.#loaded) return;
     this.#loaded = true;
     const out: StreamRecord[] = [];

@@ -36,6 +36,20 @@ export abstract class Operator {
     this.label = label;
   }
 
+  /**
+   * A two-sided operator's per-side inputs (the joins): its parents are wired to these, so it tells
+   * which side a batch or watermark came from. Undefined for one-input operators.
+   */
+  get inputs(): readonly Operator[] | undefined {
+    return undefined;
+  }
+
+  /**
+   * Called once, when the task has read its global tables to their end as of its start
+   * (TaskGraph.globalTablesLoaded). Nothing by default.
+   */
+  globalTablesLoaded(): void {}
+
   abstract process(batch: StreamRecord[]): void;
 
   /**

@@ -75,7 +75,7 @@ function indexKey(t: number, side: Side, json: Buffer): Buffer {
  */
 export class StreamStreamJoinOperator extends Operator {
   /** Where the parents of the left (0) and right (1) input send their batches and watermarks. */
-  readonly inputs: readonly [Operator, Operator];
+  readonly #inputs: readonly [Operator, Operator];
   readonly late: Operator[] = [];
   /** Records found late so far (whether or not anything reads the late output). */
   lateRecords = 0;
@@ -102,9 +102,12 @@ export class StreamStreamJoinOperator extends Operator {
         (batch) => this.#process(side, batch),
         (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
       );
-    this.inputs = [input(0), input(1)];
+    this.#inputs = [input(0), input(1)];
   }
 
+  override get inputs(): readonly [Operator, Operator] {
+    return this.#inputs;
+  }
   process(_batch: StreamRecord[]): void {
     throw new Error(`${this.label}: records reach a stream-stream join through its inputs`);
   }

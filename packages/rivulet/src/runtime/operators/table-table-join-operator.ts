@@ -39,7 +39,7 @@ const sideNames = ['left', 'right'] as const;
  */
 export class TableTableJoinOperator extends Operator {
   /** Where the parents of the left (0) and right (1) table send their changes and watermarks. */
-  readonly inputs: readonly [Operator, Operator];
+  readonly #inputs: readonly [Operator, Operator];
   readonly #combined = new CombinedWatermark(2);
 
   constructor(
@@ -56,9 +56,12 @@ export class TableTableJoinOperator extends Operator {
         (batch) => this.#process(side, batch),
         (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
       );
-    this.inputs = [input(0), input(1)];
+    this.#inputs = [input(0), input(1)];
   }
 
+  override get inputs(): readonly [Operator, Operator] {
+    return this.#inputs;
+  }
   process(_batch: StreamRecord[]): void {
     throw new Error(`${this.label}: changes reach a table-table join through its inputs`);
   }

@@ -90,7 +90,7 @@ function entriesBefore(store: WindowStateStore, prefix: number, bound: number) {
  */
 export class TemporalJoinOperator extends Operator {
   /** Where the parents of the stream (0) and of the table's versions (1) send batches and watermarks. */
-  readonly inputs: readonly [Operator, Operator];
+  readonly #inputs: readonly [Operator, Operator];
   readonly late: Operator[] = [];
   /** Late records and late versions so far (whether or not anything reads the late output). */
   lateRecords = 0;
@@ -112,9 +112,12 @@ export class TemporalJoinOperator extends Operator {
         (batch) => (side === 0 ? this.#records(batch) : this.#versions(batch)),
         (watermark, idle) => this.#onInputWatermark(side, watermark, idle),
       );
-    this.inputs = [input(0), input(1)];
+    this.#inputs = [input(0), input(1)];
   }
 
+  override get inputs(): readonly [Operator, Operator] {
+    return this.#inputs;
+  }
   process(_batch: StreamRecord[]): void {
     throw new Error(`${this.label}: records reach a temporal join through its inputs`);
   }
