@@ -1,4 +1,5 @@
-export { bytes, type Format, json, text } from './format.ts';
+export { bytes, custom, type Format, json, text } from './format.ts';
+export { type GeneratorPartition, type GeneratorSource, generatorSource } from './generator-source.ts';
 export { GlobalTable } from './global-table.ts';
 export { JoinedStream, type LateJoinInput, type StreamJoinOptions } from './joined-stream.ts';
 export { KeyedStream, type TemporalJoinOptions } from './keyed-stream.ts';

@@ -7,6 +7,8 @@ import {
   type UserFunction,
   validatePlan,
 } from '../plan/index.ts';
+import { formatSpecOf } from './format.ts';
+import type { GeneratorSource } from './generator-source.ts';
 import { GlobalTable } from './global-table.ts';
 import type { Key } from './record-context.ts';
 import { Stream } from './stream.ts';
@@ -27,8 +29,31 @@ export class Pipeline {
     this.#builder = new PlanBuilder(name);
   }
 
-  /** Reads a source; the stream's type comes from the source's format (schema). */
-  from<T, K = unknown>(name: string, source: SourceSpec<T, K>): Stream<T, K> {
+  /**
+   * Reads a source; the stream's type comes from the source's format (schema), or the generator's
+   * values (records without keys; their timestamp is the processing time they were generated at).
+   */
+  from<T, K = unknown>(name: string, source: SourceSpec<T, K>): Stream<T, K>;
+  from<T>(name: string, source: GeneratorSource<T>): Stream<T, unknown>;
+  from<T, K = unknown>(name: string, source: SourceSpec<T, K> | GeneratorSource<T>): Stream<T, K> {
+    if (source.kind === 'generator') {
+      const keyFormat = { kind: 'bytes' as const };
+      const id = this.#builder.add({
+        kind: 'source',
+        inputs: [],
+        name,
+        topic: `${this.name}-${name}-generator`,
+        keyFormat,
+        valueFormat: { kind: 'structured' },
+        startFrom: 'earliest',
+        generator: {
+          partitions: source.partitions,
+          size: this.#builder.fn(source.size.bind(source) as UserFunction),
+          open: this.#builder.fn(source.open.bind(source) as UserFunction),
+        },
+      });
+      return new Stream<T, K>({ builder: this.#builder, id, keyFormat });
+    }
     const id = this.#source(name, source, undefined);
     return new Stream<T, K>({ builder: this.#builder, id, keyFormat: source.key.spec });
   }
@@ -39,9 +64,11 @@ export class Pipeline {
     role: 'table' | 'globalTable' | undefined,
   ): number {
     const value = source.value;
+    if (source.key.serde !== undefined)
+      throw new EngineError('INVALID_ARGUMENT', `source '${name}': custom formats are for values, not keys`);
     const valueFormat =
       value.schema === undefined
-        ? value.spec
+        ? formatSpecOf(value, (f) => this.#builder.fn(f))
         : { kind: 'json' as const, schema: this.#builder.fn(validatorOf(value.schema)) };
     return this.#builder.add({
       kind: 'source',

@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from '../model/index.ts';
 import type { FormatSpec, NodeDraft, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
+import { formatSpecOf } from './format.ts';
 import type { GlobalTable } from './global-table.ts';
 import { KeyedStream } from './keyed-stream.ts';
 import type { Key, RecordContext } from './record-context.ts';
@@ -227,7 +228,7 @@ export class Stream<T, K = unknown> {
       name,
       topic: sink.topic,
       keyFormat: this.node.keyFormat,
-      valueFormat: sink.value.spec,
+      valueFormat: formatSpecOf(sink.value, (f) => this.node.builder.fn(f)),
     });
   }
 }

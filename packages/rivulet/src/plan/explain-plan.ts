@@ -2,12 +2,15 @@ import { type FormatSpec, nodeLabel, type Plan, type PlanNode } from './plan-nod
 import { buildTopology } from './topology.ts';
 
 function format(spec: FormatSpec): string {
+  if (spec.kind === 'custom') return `custom '${spec.name}'`;
   return spec.kind === 'json' && spec.schema !== undefined ? 'json+schema' : spec.kind;
 }
 
 function describe(node: PlanNode): string {
   switch (node.kind) {
     case 'source':
+      if (node.generator !== undefined)
+        return `source '${node.name}' <- generator (${node.generator.partitions} partition(s), positions as ${node.topic})`;
       return `source '${node.name}' <- topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)}, from ${node.startFrom})`;
     case 'sink':
       return `sink '${node.name}' -> topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)})`;

@@ -18,7 +18,14 @@ export type FormatSpec =
    * Any structured-clone value, kept exactly: plain JSON data as JSON, anything else (Date, Map, BigInt,
    * undefined fields...) through v8.serialize. Internal topics and aggregation state use it.
    */
-  | { readonly kind: 'structured' };
+  | { readonly kind: 'structured' }
+  /** A user-given serde (`custom(serde)` in the DSL): its functions are in the plan's function table. */
+  | {
+      readonly kind: 'custom';
+      readonly name: string;
+      readonly encode: FunctionRef;
+      readonly decode: FunctionRef;
+    };
 
 /** A keyed store owned by a stateful operator; its changelog topic is derived from pipeline and name. */
 export interface StoreSpec {
@@ -53,6 +60,16 @@ export interface SourceNode extends NodeBase<'source'> {
    * the same, but every task using it reads all of its partitions, from the start at every start.
    */
   readonly role?: 'table' | 'globalTable';
+  /**
+   * An in-process generator instead of a log topic (`topic` is then only the name its positions have in
+   * checkpoints): `size(partition)` records per partition, `open(partition)` opens one where its task
+   * runs.
+   */
+  readonly generator?: {
+    readonly partitions: number;
+    readonly size: FunctionRef;
+    readonly open: FunctionRef;
+  };
 }
 
 export interface MapNode extends NodeBase<'map'> {

@@ -137,7 +137,11 @@ export async function readCheckpoints(log: Log, pipeline: string): Promise<Check
  * Why a checkpoint cannot be trusted against the log as it is now (offsets past the data, or inputs
  * already deleted by retention), or undefined if it is consistent.
  */
-export function checkpointMismatch(log: Log, checkpoint: Checkpoint): string | undefined {
+export function checkpointMismatch(
+  log: Log,
+  checkpoint: Checkpoint,
+  generatorEnd: (topic: string) => ((partition: number) => number) | undefined = () => undefined,
+): string | undefined {
   for (const [topic, partitions] of checkpoint.outputs) {
     if (!log.hasTopic(topic)) return `output topic ${topic} is gone`;
     for (const [p, end] of partitions) {
@@ -146,6 +150,13 @@ export function checkpointMismatch(log: Log, checkpoint: Checkpoint): string | u
     }
   }
   for (const [topic, partitions] of checkpoint.inputs) {
+    const end = generatorEnd(topic);
+    if (end !== undefined) {
+      for (const [p, next] of partitions)
+        if (next < 0 || next > end(p))
+          return `generator ${topic}/${p} position ${next} is outside [0, ${end(p)}]`;
+      continue;
+    }
     if (!log.hasTopic(topic)) return `input topic ${topic} is gone`;
     for (const [p, next] of partitions) {
       const partition = log.partition(topic, p);

@@ -90,6 +90,11 @@ export function codecFor(spec: FormatSpec, plan: Plan): Serde<unknown> {
       return float64Serde as Serde<unknown>;
     case 'structured':
       return structuredSerde;
+    case 'custom': {
+      const encode = plan.functions.get(spec.encode) as unknown as (value: unknown) => Uint8Array;
+      const decode = plan.functions.get(spec.decode) as unknown as (bytes: Uint8Array) => unknown;
+      return { name: spec.name, encode, decode };
+    }
     case 'json': {
       if (spec.schema === undefined) return json;
       const validate = plan.functions.get(spec.schema) as unknown as (value: unknown) => unknown;

@@ -25,12 +25,13 @@ import {
 } from './checkpoint.ts';
 import { type Boundary, deadLetterTopics, type ErrorPolicies, validatePolicies } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
+import { generatorSize } from './generator-input.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import { QueryableStore } from './queryable-store.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
-import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
+import { generatorSourceOf, type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
 import { WindowQuery } from './window-query.ts';
 import { WorkerExecutor } from './worker-executor.ts';
 import type { WorkerData } from './worker-protocol.ts';
@@ -239,6 +240,14 @@ export class PipelineRunner {
     if (this.#log.closed) return this.#lastLag;
     let lag = 0;
     for (const [topic, partitions] of this.#positions) {
+      const generator = generatorSourceOf(this.plan, topic);
+      if (generator !== undefined) {
+        for (const [p, position] of partitions) {
+          const size = generatorSize(this.plan, generator, p);
+          if (Number.isFinite(size)) lag += Math.max(0, size - position);
+        }
+        continue;
+      }
       if (!this.#log.hasTopic(topic)) continue;
       for (const [p, position] of partitions)
         lag += Math.max(0, this.#log.partition(topic, p).highWatermark - position);
@@ -395,7 +404,8 @@ export class PipelineRunner {
   #coPartition(): void {
     const nodes = this.plan.nodes;
     const partitions = (topic: string): number | undefined =>
-      this.#log.hasTopic(topic) ? this.#log.topicConfig(topic).partitions : undefined;
+      generatorSourceOf(this.plan, topic)?.generator?.partitions ??
+      (this.#log.hasTopic(topic) ? this.#log.topicConfig(topic).partitions : undefined);
     /** The source a node's records come from, following first inputs. */
     const sourceOf = (id: number): number => {
       const node = nodes[id]!;
@@ -436,6 +446,11 @@ export class PipelineRunner {
       const sourceCounts = new Set<number>();
       for (const input of sub.inputs) {
         if (input.kind !== 'source') continue;
+        const generator = generatorSourceOf(this.plan, input.topic);
+        if (generator !== undefined) {
+          sourceCounts.add(generator.generator!.partitions);
+          continue;
+        }
         if (!this.#log.hasTopic(input.topic)) {
           throw new EngineError(
             'UNKNOWN_TOPIC',
@@ -491,7 +506,9 @@ export class PipelineRunner {
     const checkpoints = await readCheckpoints(this.#log, this.plan.pipeline);
     let chosen: Checkpoint | undefined;
     for (let i = checkpoints.length - 1; i >= 0; i--) {
-      const mismatch = checkpointMismatch(this.#log, checkpoints[i]!);
+      const mismatch = checkpointMismatch(this.#log, checkpoints[i]!, (topic) =>
+        this.#generatorInputEnd(topic),
+      );
       if (mismatch === undefined) {
         chosen = checkpoints[i];
         break;
@@ -556,7 +573,14 @@ export class PipelineRunner {
     return [...this.#sinkTopics, ...this.#topology.internalTopics.map((t) => t.topic)];
   }
 
+  /** For a generator source's positions: its partitions' sizes (a checkpoint past them is refused). */
+  #generatorInputEnd(topic: string): ((partition: number) => number) | undefined {
+    const generator = generatorSourceOf(this.plan, topic);
+    return generator === undefined ? undefined : (p) => generatorSize(this.plan, generator, p);
+  }
+
   #startPosition(topic: string, partition: number): number {
+    if (generatorSourceOf(this.plan, topic) !== undefined) return 0;
     const p = this.#log.partition(topic, partition);
     const source = this.plan.nodes.find((n) => n.kind === 'source' && n.topic === topic);
     if (source?.kind === 'source' && source.startFrom === 'latest') return p.highWatermark;
@@ -644,16 +668,21 @@ export class PipelineRunner {
       this.#executors.map((e) => e.done.then(() => new Promise<never>(() => undefined))),
     );
     failure.catch(() => undefined);
+    let checkpoint: Promise<void> | undefined;
     try {
       while (!this.#stopRequested) {
         await Promise.race([this.#sleep(this.#options.commitIntervalMs), failure]);
         if (this.#stopRequested) break;
-        await Promise.race([this.#checkpoint(false), failure]);
+        checkpoint = this.#checkpoint(false);
+        await Promise.race([checkpoint, failure]);
       }
       await this.#checkpoint(true);
       this.#state = 'stopped';
     } catch (error) {
       await Promise.all(this.#executors.map((e) => e.terminate()));
+      // A checkpoint whose cut was taken before the failure is still valid: let it finish, so that
+      // nothing this run started lands after it is reported failed (a restart's recovery reads the log).
+      await checkpoint?.catch(() => undefined);
       this.#state = 'failed';
       this.#error = isEngineError(error)
         ? error

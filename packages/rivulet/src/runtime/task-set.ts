@@ -1,13 +1,15 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { FetchResult, LogClient, PartitionClient } from '../log/index.ts';
 import { type Clock, EngineError, isEngineError, type Serde } from '../model/index.ts';
-import type { Plan, SubTopology, Topology } from '../plan/index.ts';
+import type { Plan, SourceNode, SubTopology, Topology } from '../plan/index.ts';
 import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
 import type { TaskTimeState } from './checkpoint.ts';
 import { type OffsetTable, setOffset } from './checkpoint.ts';
 import { CombinedWatermark } from './combined-watermark.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
+import { END_OF_INPUT_WATERMARK, GeneratorInput } from './generator-input.ts';
 import type { WindowStateStore } from './operators/window-operator.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import { StreamRecord } from './stream-record.ts';
@@ -17,6 +19,13 @@ import { readWatermark } from './watermark-record.ts';
 
 /** Decoded values a built-in aggregation's store keeps between checkpoints (per task and store). */
 const OBJECT_CACHE_ENTRIES = 200_000;
+
+/** The generator source whose positions go by `topic` in checkpoints, if that is one. */
+export function generatorSourceOf(plan: Plan, topic: string): SourceNode | undefined {
+  for (const node of plan.nodes)
+    if (node.kind === 'source' && node.generator !== undefined && node.topic === topic) return node;
+  return undefined;
+}
 
 /** A task's id in checkpoints: `<sub-topology>:<partition>`. */
 function taskId(task: { sub: SubTopology; partition: number }): string {
@@ -82,6 +91,9 @@ interface InputCursor {
   watermark: CombinedWatermark | undefined;
   /** For a table's topic: its end when the task started; other inputs wait until it is read that far. */
   loadUntil: number;
+  /** For a generator source: the partition itself (also `partition`), and whether its end was signalled. */
+  generator: GeneratorInput | undefined;
+  endSignalled: boolean;
 }
 
 interface Task {
@@ -185,16 +197,19 @@ export class TaskSet {
       windowStore: (spec) => storeBySpec.get(spec.name) as unknown as WindowStateStore,
       clock: () => clock.now(),
       partition,
-      partitions: log.topicConfig((sub.inputs.find((i) => !i.global) ?? sub.inputs[0]!).topic).partitions,
+      partitions: this.#partitionCount((sub.inputs.find((i) => !i.global) ?? sub.inputs[0]!).topic),
     });
-    const cursors: InputCursor[] = [...graph.inputs.values()].flatMap((input) =>
+    const cursors: InputCursor[] = [...graph.inputs.values()].flatMap((input) => {
+      const source = generatorSourceOf(plan, input.topic);
+      const generator = source === undefined ? undefined : new GeneratorInput(plan, source, partition);
       // A global table's topic: every partition, whatever this task's partition is.
-      (input.global
-        ? Array.from({ length: log.topicConfig(input.topic).partitions }, (_, p) => p)
-        : [partition]
+      return (
+        input.global
+          ? Array.from({ length: log.topicConfig(input.topic).partitions }, (_, p) => p)
+          : [partition]
       ).map((p) => ({
         topic: input.topic,
-        partition: log.partition(input.topic, p),
+        partition: generator ?? log.partition(input.topic, p),
         partitionId: p,
         position: 0,
         input,
@@ -204,9 +219,19 @@ export class TaskSet {
           ? new CombinedWatermark(this.#config.upstreamTasks.get(input.topic)!)
           : undefined,
         loadUntil: 0,
-      })),
-    );
+        generator,
+        endSignalled: false,
+      }));
+    });
     return { sub, partition, cursors, stores, globalStores, globalTablesLoaded: false, graph };
+  }
+
+  /** Partitions of a topic the tasks read, or of the generator source named so. */
+  #partitionCount(topic: string): number {
+    return (
+      generatorSourceOf(this.#config.plan, topic)?.generator?.partitions ??
+      this.#config.log.topicConfig(topic).partitions
+    );
   }
 
   /** Restores every store to its start offset and sets every input's position. */
@@ -255,6 +280,8 @@ export class TaskSet {
   async waitForInput(timeoutMs: number, signal: AbortSignal): Promise<void> {
     await this.#appending;
     const controller = new AbortController();
+    // One listener per input partition: a pipeline may read many (a Nexmark pipeline reads dozens).
+    setMaxListeners(0, controller.signal);
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -306,7 +333,9 @@ export class TaskSet {
     };
   }
 
+  /** Waits for the last step's output appends (so nothing lands after a failed run is reported), then closes the stores. */
   async close(): Promise<void> {
+    await this.#appending.catch(() => undefined);
     for (const task of this.#tasks)
       for (const store of [...task.stores, ...task.globalStores]) await store.close();
   }
@@ -349,6 +378,10 @@ export class TaskSet {
       const loading = task.cursors.some((c) => c.position < c.loadUntil);
       for (const cursor of task.cursors) {
         if ((loadingGlobal && !cursor.input.global) || (loading && !cursor.input.table)) continue;
+        if (cursor.generator !== undefined) {
+          processed += await this.#readGenerator(cursor);
+          continue;
+        }
         let fetched: FetchResult;
         if (cursor.prefetch !== undefined && cursor.prefetchOffset === cursor.position) {
           fetched = await cursor.prefetch;
@@ -426,6 +459,48 @@ export class TaskSet {
     }
     this.#recordsIn += processed - controls;
     return processed;
+  }
+
+  /**
+   * One batch of a generator partition's values, pushed as records without keys, timestamped with the
+   * clock; at the partition's end, once per start, the end-of-input watermark.
+   */
+  async #readGenerator(cursor: InputCursor): Promise<number> {
+    const generator = cursor.generator!;
+    const targets = cursor.input.targets;
+    this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
+    if (cursor.position >= generator.highWatermark) {
+      if (!cursor.endSignalled) {
+        cursor.endSignalled = true;
+        for (const target of targets) target.onWatermark(END_OF_INPUT_WATERMARK, false);
+      }
+      return 0;
+    }
+    let values: unknown[];
+    try {
+      values = generator.read(cursor.position);
+    } catch (error) {
+      throw this.#inputError(error, cursor, cursor.position, 'the generator failed');
+    }
+    const now = this.#config.clock.now();
+    // Operators shorten the batch in place: count what was read before handing it on.
+    const count = values.length;
+    const batch: StreamRecord[] = new Array(count);
+    for (let i = 0; i < count; i++)
+      batch[i] = new StreamRecord(null, values[i], now, undefined, cursor.position + i);
+    try {
+      const last = targets.length - 1;
+      for (let t = 0; t <= last; t++) targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
+      await cursor.input.settle();
+    } catch (error) {
+      const offset =
+        isEngineError(error) && typeof error.details.offset === 'number'
+          ? error.details.offset
+          : cursor.position + count - 1;
+      throw this.#inputError(error, cursor, offset, 'processing failed');
+    }
+    cursor.position += count;
+    return count;
   }
 
   #inputError(error: unknown, cursor: InputCursor, offset: number, what: string): EngineError {

@@ -38,6 +38,8 @@ export class WorkerExecutor implements TaskExecutor {
   #readyWaiter: (() => void) | undefined;
   #fail!: (error: EngineError) => void;
   #finished = false;
+  /** Appends being served: a terminated worker's may still land, and `terminate` waits for them. */
+  readonly #appends = new Set<Promise<unknown>>();
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
@@ -105,7 +107,8 @@ export class WorkerExecutor implements TaskExecutor {
         void this.#worker.terminate();
         break;
       case 'log':
-        void this.#serve(message.id, message.request);
+        // Nothing a failed or terminated worker asks for is done any more.
+        if (!this.#finished) void this.#serve(message.id, message.request);
         break;
       case 'log-cancel':
         this.#waits.get(message.id)?.abort();
@@ -132,7 +135,9 @@ export class WorkerExecutor implements TaskExecutor {
           break;
         }
         case 'append': {
-          const result = await partition.append(unpackRecords(request.records));
+          const appending = partition.append(unpackRecords(request.records));
+          this.#appends.add(appending);
+          const result = await appending.finally(() => this.#appends.delete(appending));
           reply = { op: 'append', ...result, highWatermark: partition.highWatermark };
           break;
         }
@@ -174,8 +179,10 @@ export class WorkerExecutor implements TaskExecutor {
     });
   }
 
+  /** Ends the thread at once; resolves when appends it asked for have landed (or failed). */
   async terminate(): Promise<void> {
     this.#fail(new EngineError('PIPELINE_FAILED', `${this.#label} was terminated`));
     await this.#worker.terminate();
+    await Promise.allSettled([...this.#appends]);
   }
 }
