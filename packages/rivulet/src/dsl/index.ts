@@ -18,6 +18,7 @@ export { Stream } from './stream.ts';
 export { Table } from './table.ts';
 export type { Crossing, Silence } from './time-processors.ts';
 export {
+  blackhole,
   type SinkSpec,
   type SourceSpec,
   type TopicSpec,

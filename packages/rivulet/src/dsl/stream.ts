@@ -220,13 +220,16 @@ export class Stream<T, K = unknown> {
     });
   }
 
-  /** Writes every value to the sink (a topic), keyed by the record's key. */
+  /** Writes every value to the sink (a topic, keyed by the record's key; or a `blackhole()`). */
   to(name: string, sink: SinkSpec<T>): void {
+    const blackhole = sink.kind === 'blackhole';
     this.node.builder.add({
       kind: 'sink',
       inputs: [this.node.id],
       name,
-      topic: sink.topic,
+      // A blackhole writes no topic; the name only identifies it.
+      topic: blackhole ? `${this.node.builder.pipeline}-${name}-blackhole` : sink.topic,
+      ...(blackhole ? { blackhole: true as const } : {}),
       keyFormat: this.node.keyFormat,
       valueFormat: formatSpecOf(sink.value, (f) => this.node.builder.fn(f)),
     });

@@ -13,14 +13,22 @@ export interface SourceSpec<out T, out K = unknown> {
 
 /** Something a stream of T can be written to (a sink of `unknown` accepts every stream). */
 export interface SinkSpec<in T> {
-  readonly kind: 'topic';
+  readonly kind: 'topic' | 'blackhole';
   readonly topic: string;
   readonly value: Format<unknown>;
   readonly __accepts?: (value: T) => void;
 }
 
+/**
+ * A sink that drops every record (Flink's `blackhole` connector): for benchmarks that measure a pipeline
+ * without the cost of its output, as the published Nexmark runs do. Values are not even encoded.
+ */
+export function blackhole(): SinkSpec<unknown> {
+  return { kind: 'blackhole', topic: '', value: { spec: { kind: 'bytes' }, schema: undefined } };
+}
+
 /** A topic of the log, usable as a source of T and as a sink for T. */
-export interface TopicSpec<T, K = unknown> extends SourceSpec<T, K>, SinkSpec<T> {}
+export interface TopicSpec<T, K = unknown> extends SourceSpec<T, K>, Omit<SinkSpec<T>, 'kind'> {}
 
 export interface TopicSpecOptions<K = unknown> {
   /** Where a pipeline starts reading when it has no checkpoint yet (default 'earliest'). */

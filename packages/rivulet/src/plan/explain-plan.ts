@@ -13,6 +13,7 @@ function describe(node: PlanNode): string {
         return `source '${node.name}' <- generator (${node.generator.partitions} partition(s), positions as ${node.topic})`;
       return `source '${node.name}' <- topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)}, from ${node.startFrom})`;
     case 'sink':
+      if (node.blackhole === true) return `sink '${node.name}' -> blackhole`;
       return `sink '${node.name}' -> topic ${node.topic} (key ${format(node.keyFormat)}, value ${format(node.valueFormat)})`;
     case 'aggregate':
       return `aggregate '${node.name}' (${node.op}) [store ${node.store.name}]`;

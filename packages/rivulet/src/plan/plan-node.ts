@@ -345,6 +345,8 @@ export interface SinkNode extends NodeBase<'sink'> {
   readonly topic: string;
   readonly keyFormat: FormatSpec;
   readonly valueFormat: FormatSpec;
+  /** Drops every record instead (`blackhole()`): `topic` is only a name, never created. */
+  readonly blackhole?: true;
 }
 
 export type PlanNode =

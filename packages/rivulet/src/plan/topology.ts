@@ -178,7 +178,8 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
         global: false,
       });
     }
-    if (node.kind === 'sink') sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
+    if (node.kind === 'sink' && node.blackhole !== true)
+      sub.sinks.push({ nodeId: node.id, name: node.name, topic: node.topic });
     if ((node.kind === 'keyBy' || node.kind === 'groupByKey') && repartitionPoints.has(node.id)) {
       const topic = repartitionTopicName(plan.pipeline, node);
       const keyFormat = recordKeyFormat(plan, node.id);

@@ -13,6 +13,7 @@ import { codecFor } from './format-codec.ts';
 import type { OperatorStore } from './operator-store.ts';
 import { Accumulator } from './operators/accumulator.ts';
 import { AggregateOperator } from './operators/aggregate-operator.ts';
+import { BlackholeOperator } from './operators/blackhole-operator.ts';
 import { BranchOperator } from './operators/branch-operator.ts';
 import { DecayingWindowOperator } from './operators/decaying-window-operator.ts';
 import { EventTimeOperator } from './operators/event-time-operator.ts';
@@ -436,6 +437,7 @@ function createOperator(
         env.clock,
       );
     case 'sink':
+      if (node.blackhole === true) return new BlackholeOperator(label);
       return new SinkOperator(
         label,
         codecFor(node.keyFormat, plan),
