@@ -12,7 +12,8 @@ export const allowedImports: ReadonlyMap<string, readonly string[]> = new Map([
   ['dsl', ['model', 'plan']],
   ['sql', ['model', 'plan']],
   ['runtime', ['model', 'log', 'state', 'plan', 'connector']],
+  ['nexmark', ['model', 'plan', 'dsl']],
   ['testing', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl']],
   ['server', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', '.']],
-  ['cli', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', 'server', '.']],
+  ['cli', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', 'server', 'nexmark', '.']],
 ]);

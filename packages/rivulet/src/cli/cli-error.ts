@@ -22,6 +22,9 @@ function stringDetail(details: Readonly<Record<string, unknown>>, name: string):
 /** A one-line suggestion for the codes where the next step is clear, else undefined. */
 export function hintFor(code: string, details: Readonly<Record<string, unknown>>): string | undefined {
   const topic = stringDetail(details, 'topic') ?? 'NAME';
+  // An error that knows the way out says so itself.
+  const own = stringDetail(details, 'hint');
+  if (own !== undefined) return own;
   switch (code) {
     case 'UNKNOWN_TOPIC':
       return `create it with: rivulet topics create ${topic}`;

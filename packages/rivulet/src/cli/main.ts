@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodes, reportError } from './cli-error.ts';
 import { consumeCommand } from './consume-command.ts';
 import { logVerifyCommand } from './log-verify-command.ts';
+import { nexmarkGenerateCommand } from './nexmark-generate-command.ts';
 import { produceCommand } from './produce-command.ts';
 import { runCommand } from './run-command.ts';
 import { topicsCreateCommand } from './topics-create-command.ts';
@@ -46,6 +47,10 @@ export function buildProgram(): Command {
   program.addCommand(consumeCommand());
   program.addCommand(runCommand());
   program.command('log').description('inspect the log files').addCommand(logVerifyCommand());
+  program
+    .command('nexmark')
+    .description('the Nexmark benchmark: generate its events')
+    .addCommand(nexmarkGenerateCommand());
   program.addHelpText(
     'after',
     '\nEvery command takes --data-dir <dir> (default ./rivulet-data, or $RIVULET_DATA_DIR).\n' +

@@ -22,6 +22,8 @@ export const errorCodes = {
   COPARTITION_MISMATCH: { domain: 'user', retryable: false },
   CHECKPOINT_CORRUPT: { domain: 'external', retryable: false },
   PIPELINE_FAILED: { domain: 'user', retryable: false },
+  /** An optional package a feature needs is not installed (details.package). */
+  MISSING_DEPENDENCY: { domain: 'user', retryable: false },
   // idempotent producers and consumer groups
   OUT_OF_ORDER_SEQUENCE: { domain: 'user', retryable: false },
   PRODUCER_FENCED: { domain: 'user', retryable: false },
