@@ -23,7 +23,10 @@ export interface ProcessorContext<K> {
   };
   /** In `onTimer`: whether a processing-time or an event-time timer fired (undefined in `process`). */
   readonly timeDomain: 'processing' | 'event' | undefined;
-  /** The named store (declared in `process(name, processor, { stores })`), scoped to the current key. */
+  /**
+   * The named store (declared in `process(name, processor, { stores })`), scoped to the key of the
+   * current call: use it during the call, do not keep it (the view is reused for the next key).
+   */
   state<V>(store: string): KeyedState<V>;
 }
 

@@ -7,7 +7,8 @@ export const q11: NexmarkQuery = {
   output: 'append',
   build: ({ bids }) =>
     bids
-      .keyBy((b) => b.bidder)
+      .map((b) => b.bidder)
+      .keyBy((bidder) => bidder)
       .window(session('10s'))
       .count('q11-sessions')
       .map((r) => ({ bidder: r.key, bid_count: r.value, starttime: r.window.start, endtime: r.window.end })),

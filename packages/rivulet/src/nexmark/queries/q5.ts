@@ -15,7 +15,9 @@ export const q5: NexmarkQuery = {
   output: 'append',
   build: ({ bids }) =>
     bids
-      .keyBy((b) => b.auction)
+      // Only the auction id crosses the repartition (projection before the shuffle, as a SQL planner would).
+      .map((b) => b.auction)
+      .keyBy((auction) => auction)
       .window(hopping('10s', '2s'))
       .count('q5-counts')
       .keyBy((r) => r.window.start)

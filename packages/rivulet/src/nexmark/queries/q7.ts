@@ -1,10 +1,18 @@
 import { tumbling } from '../../dsl/index.ts';
-import type { Bid } from '../nexmark-event.ts';
 import type { NexmarkQuery } from '../nexmark-query.ts';
+
+/** The columns q7 returns: what crosses the repartition (not the bid's channel and url). */
+interface Row {
+  auction: number;
+  price: number;
+  bidder: number;
+  dateTime: number;
+  extra: string;
+}
 
 interface Highest {
   price: number;
-  bids: Bid[];
+  bids: Row[];
 }
 
 /** Highest bid: per tumbling 10 s window, the bids with the window's highest price (all of them on a tie). */
@@ -13,6 +21,15 @@ export const q7: NexmarkQuery = {
   output: 'append',
   build: ({ bids }) =>
     bids
+      .map(
+        (b): Row => ({
+          auction: b.auction,
+          price: b.price,
+          bidder: b.bidder,
+          dateTime: b.dateTime,
+          extra: b.extra,
+        }),
+      )
       .windowAll(tumbling('10s'))
       .aggregate(
         'q7-highest',
@@ -24,13 +41,5 @@ export const q7: NexmarkQuery = {
               ? { price: top.price, bids: [...top.bids, b] }
               : top,
       )
-      .flatMap((r) =>
-        r.value.bids.map((b) => ({
-          auction: b.auction,
-          price: b.price,
-          bidder: b.bidder,
-          dateTime: b.dateTime,
-          extra: b.extra,
-        })),
-      ),
+      .flatMap((r) => r.value.bids),
 };

@@ -68,8 +68,16 @@ export function rankCounts<G extends Key>(
   group: (bid: Bid) => G,
   minute?: (bid: Bid) => string,
 ) {
-  const byBidder = bids
-    .keyBy((b) => [JSON.stringify(group(b)), b.bidder] as const)
+  // Only what the counts need crosses the repartitions.
+  const slim = bids.map((b) => ({
+    group: group(b),
+    bidder: b.bidder,
+    auction: b.auction,
+    price: b.price,
+    minute: minute?.(b),
+  }));
+  const byBidder = slim
+    .keyBy((b) => [JSON.stringify(b.group), b.bidder] as const)
     .process(
       `${name}-bidders`,
       {
@@ -80,20 +88,20 @@ export function rankCounts<G extends Key>(
           const bits = newBits(seen, rank);
           if (bits !== 0) state.set(seen | 1 | (1 << rank));
           const delta: RankDelta<G> = {
-            group: group(b),
+            group: b.group,
             rank,
             bid: true,
             newBidder: bits,
             newAuction: 0,
-            minute: minute?.(b),
+            minute: b.minute,
           };
           return [delta];
         },
       },
       { stores: [{ name: `${name}-bidders-seen` }] },
     );
-  const byAuction = bids
-    .keyBy((b) => [JSON.stringify(group(b)), b.auction] as const)
+  const byAuction = slim
+    .keyBy((b) => [JSON.stringify(b.group), b.auction] as const)
     .process(
       `${name}-auctions`,
       {
@@ -105,7 +113,7 @@ export function rankCounts<G extends Key>(
           if (bits === 0) return undefined;
           state.set(seen | 1 | (1 << rank));
           const delta: RankDelta<G> = {
-            group: group(b),
+            group: b.group,
             rank,
             bid: false,
             newBidder: 0,

@@ -12,6 +12,7 @@ class ProcessContext {
   timestamp = 0;
   /** In `onTimer`: which kind of timer fired. */
   timeDomain: 'processing' | 'event' | undefined = undefined;
+  readonly #views = new Map<string, { get(): unknown; set(value: unknown): void; clear(): void }>();
   readonly timers = {
     processingTime: (at: number): void => this.timerStore.set(at, this.key),
     eventTime: (at: number): void => this.eventTimerStore.set(at, this.key),
@@ -31,16 +32,21 @@ class ProcessContext {
     return this.clock();
   }
 
+  /** The store's view for the current key: one per store, reused (valid during the call it was got in). */
   state(name: string): { get(): unknown; set(value: unknown): void; clear(): void } {
-    const store = this.stores.get(name);
-    if (store === undefined)
-      throw new TypeError(`${this.label} has no store '${name}' (declare it in process(..., { stores }))`);
-    const key = this.key;
-    return {
-      get: () => store.get(key),
-      set: (value) => store.put(key, value),
-      clear: () => store.delete(key),
-    };
+    let view = this.#views.get(name);
+    if (view === undefined) {
+      const store = this.stores.get(name);
+      if (store === undefined)
+        throw new TypeError(`${this.label} has no store '${name}' (declare it in process(..., { stores }))`);
+      view = {
+        get: () => store.get(this.key),
+        set: (value) => store.put(this.key, value),
+        clear: () => store.delete(this.key),
+      };
+      this.#views.set(name, view);
+    }
+    return view;
   }
 }
 
