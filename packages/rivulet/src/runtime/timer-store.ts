@@ -1,3 +1,5 @@
+import { readTime, writeTime } from './time-bytes.ts';
+
 /** A byte-keyed store that can list a key range in byte order (a state store with bytes keys). */
 export interface RangeStore {
   put(key: Uint8Array, value: unknown): void;
@@ -31,7 +33,7 @@ export class TimerStore {
     const p = this.#prefix.length;
     const id = Buffer.allocUnsafe(p + 8 + json.length);
     this.#prefix.copy(id, 0);
-    id.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(at))), p);
+    writeTime(id, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(at))), p);
     json.copy(id, p + 8);
     return id;
   }
@@ -50,10 +52,10 @@ export class TimerStore {
     const p = this.#prefix.length;
     const end = Buffer.alloc(p + 8);
     this.#prefix.copy(end, 0);
-    end.writeBigUInt64BE(BigInt(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(now) + 1)), p);
+    writeTime(end, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(now) + 1)), p);
     const due = this.store
       .range(p === 0 ? undefined : this.#prefix, end)
-      .map((e) => ({ id: e.key, at: Number(Buffer.from(e.key).readBigUInt64BE(p)), key: e.value }));
+      .map((e) => ({ id: e.key, at: readTime(e.key, p), key: e.value }));
     for (const timer of due) this.store.delete(timer.id);
     return due.map(({ at, key }) => ({ at, key }));
   }

@@ -3,6 +3,7 @@ import type { WindowAggregateNode } from '../plan/index.ts';
 import type { Accumulator } from './operators/accumulator.ts';
 import type { QueryableStore } from './queryable-store.ts';
 import { usesPanes } from './task-graph.ts';
+import { readTime } from './time-bytes.ts';
 
 /** One window of a key: its bounds and the aggregate's value so far. */
 export interface WindowEntry<V> {
@@ -68,7 +69,7 @@ export class WindowQuery<K = unknown, V = unknown> {
     for (const entry of await this.store.scanPartition(partition)) {
       const bytes = Buffer.from(entry.key);
       if (bytes.length < 8 || bytes.toString('utf8', 8) !== json) continue;
-      entries.push([Number(bytes.readBigUInt64BE(0)), (entry.value as { a: unknown }).a]);
+      entries.push([readTime(bytes, 0), (entry.value as { a: unknown }).a]);
     }
     if (!usesPanes(this.node))
       return entries.map(([end, acc]) => ({ window: { start: end - w.sizeMs, end }, value: value(acc) }));

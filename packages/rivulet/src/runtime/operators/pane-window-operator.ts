@@ -1,5 +1,6 @@
 import type { WindowSpec } from '../../plan/index.ts';
 import type { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
@@ -82,7 +83,7 @@ export class PaneWindowOperator extends WindowOperator {
         // Skip to the first window holding the next pane, if any.
         const [next] = this.store.range(WindowOperator.endBound([], start), undefined, { limit: 1 });
         if (next === undefined) break;
-        const paneEnd = Number(Buffer.from(next.key).readBigUInt64BE(0));
+        const paneEnd = readTime(next.key, 0);
         end = Math.max(end + this.#advance, this.#windowEndAtOrAfter(paneEnd));
         continue;
       }

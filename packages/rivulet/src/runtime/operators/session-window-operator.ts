@@ -1,4 +1,5 @@
 import type { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
@@ -105,8 +106,8 @@ export class SessionWindowOperator extends WindowOperator {
     const out: StreamRecord[] = [];
     for (const entry of this.store.range(from, WindowOperator.endBound([END_PREFIX], bound))) {
       const bytes = Buffer.from(entry.key);
-      const end = Number(bytes.readBigUInt64BE(1));
-      const start = Number(bytes.readBigUInt64BE(9));
+      const end = readTime(bytes, 1);
+      const start = readTime(bytes, 9);
       const key = JSON.parse(bytes.toString('utf8', 17)) as unknown;
       this.store.delete(entry.key);
       const id = keyId(key);
@@ -119,8 +120,7 @@ export class SessionWindowOperator extends WindowOperator {
       if (this.emitMode === 'final') out.push(this.result(state.k, start, end, session[2], undefined));
     }
     const [first] = this.store.range(from, Buffer.from([END_PREFIX + 1]), { limit: 1 });
-    this.#minEnd =
-      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
+    this.#minEnd = first === undefined ? Number.POSITIVE_INFINITY : readTime(first.key, 1);
     if (out.length > 0) this.emit(out);
   }
 }

@@ -1,4 +1,5 @@
 import type { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
@@ -172,7 +173,7 @@ export class SlidingWindowOperator extends WindowOperator {
       const from = Buffer.from([DUE_PREFIX]);
       for (const entry of this.store.range(from, WindowOperator.endBound([DUE_PREFIX], bound))) {
         const bytes = Buffer.from(entry.key);
-        const at = Number(bytes.readBigUInt64BE(1)) - this.resolutionMs;
+        const at = readTime(bytes, 1) - this.resolutionMs;
         const key = JSON.parse(bytes.toString('utf8', 9)) as unknown;
         this.store.delete(entry.key);
         const id = keyId(key);
@@ -188,8 +189,7 @@ export class SlidingWindowOperator extends WindowOperator {
           out.push(this.result(state.k, at - this.sizeMs, at + this.resolutionMs, result, undefined));
       }
       const [first] = this.store.range(from, Buffer.from([DUE_PREFIX + 1]), { limit: 1 });
-      this.#minDue =
-        first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
+      this.#minDue = first === undefined ? Number.POSITIVE_INFINITY : readTime(first.key, 1);
     }
     this.#evict(bound);
     if (out.length > 0) this.emit(out);

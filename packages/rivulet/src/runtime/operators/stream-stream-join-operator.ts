@@ -1,6 +1,7 @@
 import type { Headers } from '../../model/index.ts';
 import { CombinedWatermark } from '../combined-watermark.ts';
 import { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import { JoinSideInput } from './join-side-input.ts';
 import { Operator, type UserContext } from './operator.ts';
 import type { WindowStateStore } from './window-operator.ts';
@@ -26,7 +27,7 @@ const sideNames = ['left', 'right'] as const;
 
 function timeBytes(t: number): Buffer {
   const bytes = Buffer.allocUnsafe(8);
-  bytes.writeBigUInt64BE(BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t))));
+  writeTime(bytes, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t)), 0);
   return bytes;
 }
 
@@ -155,7 +156,7 @@ export class StreamStreamJoinOperator extends Operator {
     // Every joiner call first: if one throws, nothing of this record is emitted or kept.
     for (const entry of partners) {
       const bytes = Buffer.from(entry.key);
-      const at = Number(bytes.readBigUInt64BE(bytes.length - 8));
+      const at = readTime(bytes, bytes.length - 8);
       for (const [value] of (entry.value as BufferedAt).r) {
         const joined =
           side === 0
@@ -207,7 +208,7 @@ export class StreamStreamJoinOperator extends Operator {
     const out: StreamRecord[] = [];
     for (const entry of this.store.range(from, Buffer.concat([from, timeBytes(before)]))) {
       const bytes = Buffer.from(entry.key);
-      const t = Number(bytes.readBigUInt64BE(1));
+      const t = readTime(bytes, 1);
       const side = bytes[9] as Side;
       const id = dataKey(side, bytes.subarray(10), t);
       const at = this.store.get(id) as BufferedAt | undefined;
@@ -231,8 +232,7 @@ export class StreamStreamJoinOperator extends Operator {
       }
     }
     const [first] = this.store.range(from, Buffer.from([INDEX + 1]), { limit: 1 });
-    this.#minTime =
-      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(1));
+    this.#minTime = first === undefined ? Number.POSITIVE_INFINITY : readTime(first.key, 1);
     if (out.length > 0) this.emit(out);
   }
 

@@ -1,6 +1,7 @@
 import type { Headers } from '../../model/index.ts';
 import { CombinedWatermark } from '../combined-watermark.ts';
 import { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import { JoinSideInput } from './join-side-input.ts';
 import { Operator, type UserContext } from './operator.ts';
 import type { WindowStateStore } from './window-operator.ts';
@@ -37,7 +38,7 @@ const sideNames = ['left', 'right'] as const;
 
 function timeBytes(t: number): Buffer {
   const bytes = Buffer.allocUnsafe(8);
-  bytes.writeBigUInt64BE(BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t))));
+  writeTime(bytes, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t)), 0);
   return bytes;
 }
 
@@ -166,7 +167,7 @@ export class TemporalJoinOperator extends Operator {
       // one) unless that one is newer.
       const [current] = this.store.range(versionKey(json, 0), versionKey(json, Math.ceil(this.#watermark)));
       if (current !== undefined) {
-        const currentTime = Number(Buffer.from(current.key).readBigUInt64BE(current.key.length - 8));
+        const currentTime = readTime(current.key, current.key.length - 8);
         if (currentTime > tv) continue;
         this.#deleteVersion(json, currentTime);
       }
@@ -217,7 +218,7 @@ export class TemporalJoinOperator extends Operator {
     const out: StreamRecord[] = [];
     for (const entry of entriesBefore(this.store, PENDING, Math.ceil(this.#watermark))) {
       this.store.delete(entry.key);
-      const t = Number(Buffer.from(entry.key).readBigUInt64BE(1));
+      const t = readTime(entry.key, 1);
       const { k, r } = entry.value as PendingAt;
       const json = keyJson(k);
       const versions = this.store.range(versionKey(json, 0), versionKey(json, t + 1));
@@ -250,14 +251,14 @@ export class TemporalJoinOperator extends Operator {
     for (const json of keys.values()) {
       const behind = this.store.range(versionKey(json, 0), versionKey(json, Math.ceil(this.#watermark)));
       for (const [i, entry] of behind.entries()) {
-        const tv = Number(Buffer.from(entry.key).readBigUInt64BE(entry.key.length - 8));
+        const tv = readTime(entry.key, entry.key.length - 8);
         if (i < behind.length - 1) this.#deleteVersion(json, tv);
         else if ((entry.value as Version).v === null) this.store.put(timedKey(FORGET, tv, json), 1);
       }
     }
     for (const entry of entriesBefore(this.store, FORGET, Math.ceil(this.#watermark - this.historyMs))) {
       const bytes = Buffer.from(entry.key);
-      this.#deleteVersion(bytes.subarray(9), Number(bytes.readBigUInt64BE(1)));
+      this.#deleteVersion(bytes.subarray(9), readTime(bytes, 1));
     }
   }
 

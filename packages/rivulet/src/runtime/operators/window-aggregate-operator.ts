@@ -1,5 +1,6 @@
 import type { WindowSpec } from '../../plan/index.ts';
 import type { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 
@@ -78,7 +79,7 @@ export class WindowAggregateOperator extends WindowOperator {
   protected override earlyResults(stateKey: Buffer): StreamRecord[] {
     const state = this.store.get(stateKey) as WindowState | undefined;
     if (state === undefined) return [];
-    const end = Number(stateKey.readBigUInt64BE(0));
+    const end = readTime(stateKey, 0);
     return [this.result(state.k, end - this.window.sizeMs, end, state.a, undefined, true)];
   }
 
@@ -86,15 +87,14 @@ export class WindowAggregateOperator extends WindowOperator {
     if (this.#minEnd !== undefined && bound < this.#minEnd) return;
     const out: StreamRecord[] = [];
     for (const entry of this.store.range(undefined, WindowOperator.endBound([], bound))) {
-      const end = Number(Buffer.from(entry.key).readBigUInt64BE(0));
+      const end = readTime(entry.key, 0);
       const state = entry.value as WindowState;
       this.store.delete(entry.key);
       if (this.emitMode === 'final')
         out.push(this.result(state.k, end - this.window.sizeMs, end, state.a, undefined));
     }
     const [first] = this.store.range(undefined, undefined, { limit: 1 });
-    this.#minEnd =
-      first === undefined ? Number.POSITIVE_INFINITY : Number(Buffer.from(first.key).readBigUInt64BE(0));
+    this.#minEnd = first === undefined ? Number.POSITIVE_INFINITY : readTime(first.key, 0);
     if (out.length > 0) this.emit(out);
   }
 }

@@ -1,4 +1,5 @@
 import { StreamRecord } from '../stream-record.ts';
+import { readTime, writeTime } from '../time-bytes.ts';
 import type { RangeStore } from '../timer-store.ts';
 import type { Accumulator } from './accumulator.ts';
 import { Operator } from './operator.ts';
@@ -13,11 +14,12 @@ export interface WindowStateStore extends RangeStore {
  * byte order is time order), then the JSON of the record key.
  */
 export function windowStateKey(prefix: readonly number[], times: readonly number[], key: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(key) ?? 'null');
-  const id = Buffer.allocUnsafe(prefix.length + 8 * times.length + json.length);
-  id.set(prefix, 0);
-  for (const [i, t] of times.entries()) id.writeBigUInt64BE(BigInt(t), prefix.length + 8 * i);
-  json.copy(id, prefix.length + 8 * times.length);
+  const json = JSON.stringify(key) ?? 'null';
+  const at = prefix.length + 8 * times.length;
+  const id = Buffer.allocUnsafe(at + Buffer.byteLength(json));
+  for (let i = 0; i < prefix.length; i++) id[i] = prefix[i]!;
+  for (let i = 0; i < times.length; i++) writeTime(id, times[i]!, prefix.length + 8 * i);
+  id.write(json, at);
   return id;
 }
 
@@ -123,10 +125,7 @@ export abstract class WindowOperator extends Operator {
   protected static endBound(prefix: number[], bound: number): Buffer {
     const to = Buffer.alloc(prefix.length + 8);
     to.set(prefix, 0);
-    to.writeBigUInt64BE(
-      BigInt(Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1))),
-      prefix.length,
-    );
+    writeTime(to, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(bound) + 1)), prefix.length);
     return to;
   }
 
