@@ -391,6 +391,7 @@ export class KeyedStream<K, T> {
         keyFormat: this.node.keyFormat,
         valueFormat: structuredValue,
         ...(ttlMs === undefined ? {} : { ttlMs }),
+        ...(s.keepDecoded === true ? { keepDecoded: true as const } : {}),
       };
     });
     const timerStore: StoreSpec = {

@@ -52,4 +52,10 @@ export interface StoreDefinition {
   name: string;
   /** Entries not written for this long disappear (processing time). */
   ttl?: string | number;
+  /**
+   * Keep values decoded between checkpoints, as a heap state backend does (not with `ttl`): much cheaper
+   * per access, but a value `get()` returns is the live state: replace it with `set()`, never mutate it
+   * unless you set it back.
+   */
+  keepDecoded?: boolean;
 }

@@ -38,6 +38,11 @@ export interface StoreSpec {
    * partitions from the start at every start; no changelog (the topic is its changelog).
    */
   readonly global?: true;
+  /**
+   * A processor store whose values the runtime may keep decoded between checkpoints (`keepDecoded` in
+   * the DSL's StoreDefinition): the processor replaces values, never mutates one it got without setting it.
+   */
+  readonly keepDecoded?: true;
 }
 
 interface NodeBase<K extends string> {

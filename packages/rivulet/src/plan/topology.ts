@@ -28,11 +28,11 @@ export interface TopologyStore extends StoreSpec {
   operator: string;
   changelogTopic: string;
   /**
-   * The store of a built-in aggregation (keyed or windowed), whose operator never mutates a value it read
-   * except to put it back: the runtime may keep its values decoded between checkpoints. User processors'
-   * stores are not.
+   * The runtime may keep this store's values decoded between checkpoints: a built-in aggregation's (keyed
+   * or windowed), whose operator never mutates a value it read except to put it back, or a processor
+   * store declared `keepDecoded`. Other processor stores are not.
    */
-  builtIn: boolean;
+  cacheDecoded: boolean;
 }
 
 /**
@@ -208,7 +208,8 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
         operator: 'name' in node ? node.name : `${node.kind}#${node.id}`,
         changelogTopic,
         // Not tables nor stream-stream joins: joins hand their rows and buffered records to user functions.
-        builtIn: node.kind === 'aggregate' || node.kind === 'windowAggregate',
+        cacheDecoded:
+          node.kind === 'aggregate' || node.kind === 'windowAggregate' || store.keepDecoded === true,
       });
       internalTopics.push({ topic: changelogTopic, kind: 'changelog' });
     }
@@ -237,7 +238,7 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
         ...table.store,
         operator: `toTable#${table.id}`,
         changelogTopic: changelogTopicName(plan.pipeline, table.store.name),
-        builtIn: false,
+        cacheDecoded: false,
       });
     }
     sub.nodeIds.sort((a, b) => a - b);

@@ -41,14 +41,21 @@ test('the structured format returns every structured-clone value exactly, throug
   assert.ok(viaMsgpack > 200, `only ${viaMsgpack} values took the MessagePack path`);
 });
 
-test('plain JSON data takes the MessagePack path; anything it would change takes v8', () => {
-  assert.equal(structured.encode({ a: [1, 'x', null, { b: true }] })[0], 0x4d);
+test('plain JSON data (undefined fields too) takes the MessagePack path; anything it would change takes v8', () => {
+  for (const value of [
+    { a: [1, 'x', null, { b: true }] },
+    { u: undefined, v: 1 },
+    [undefined, 2],
+    undefined,
+  ]) {
+    assert.equal(structured.encode(value)[0], 0x4d, String(value));
+    assert.deepStrictEqual(structured.decode(structured.encode(value)), value);
+  }
   const sparse: unknown[] = [1];
   sparse[2] = 3; // index 1 is a hole, which JSON would turn into null
   for (const value of [
     { d: new Date(0) },
     new Map([[1, 2]]),
-    { u: undefined },
     sparse,
     -0,
     Number.NaN,

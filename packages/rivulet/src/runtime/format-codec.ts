@@ -12,12 +12,16 @@ const TAG_V8 = 0x56; // 'V'
 // Plain MessagePack (no record extension, so every message stands alone).
 const msgpack = new Packr({ useRecords: false });
 
-/** True when JSON.stringify followed by JSON.parse gives back an equal value (same types, same keys). */
-function isPlainJson(value: unknown, depth = 0): boolean {
+/**
+ * True when MessagePack (msgpackr) gives back an equal value: plain JSON data (same types, same keys),
+ * plus `undefined` (kept as a property or element that is undefined, as msgpackr encodes it).
+ */
+function packsExactly(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   switch (typeof value) {
     case 'string':
     case 'boolean':
+    case 'undefined':
       return true;
     case 'number':
       return Number.isFinite(value) && !Object.is(value, -0);
@@ -25,7 +29,7 @@ function isPlainJson(value: unknown, depth = 0): boolean {
       if (value === null) return true;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++)
-          if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+          if (!(i in value) || !packsExactly(value[i], depth + 1)) return false;
         return true;
       }
       const proto = Object.getPrototypeOf(value);
@@ -33,7 +37,7 @@ function isPlainJson(value: unknown, depth = 0): boolean {
       for (const key in value) {
         // MessagePack decoding would not give an own '__proto__' key back.
         if (key === '__proto__') return false;
-        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+        if (!packsExactly((value as Record<string, unknown>)[key], depth + 1)) return false;
       }
       return Object.getOwnPropertySymbols(value).length === 0;
     }
@@ -43,14 +47,15 @@ function isPlainJson(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Structured values, exactly: a tag byte, then MessagePack when the value is plain JSON data (about 2x
- * cheaper than JSON and 10x cheaper than v8 serialisation, both ways), else v8.serialize (Date, Map,
- * Set, BigInt, typed arrays, undefined fields...). Tagged JSON from earlier versions is still read.
+ * Structured values, exactly: a tag byte, then MessagePack when the value is plain JSON data, undefined
+ * fields allowed (about 2x cheaper than JSON and 10x cheaper than v8 serialisation, both ways), else
+ * v8.serialize (Date, Map, Set, BigInt, typed arrays, sparse arrays...). Tagged JSON from earlier
+ * versions is still read.
  */
 const structuredSerde: Serde<unknown> = {
   name: 'structured',
   encode: (value) => {
-    if (isPlainJson(value)) {
+    if (packsExactly(value)) {
       const body = msgpack.pack(value);
       const out = Buffer.allocUnsafe(1 + body.length);
       out[0] = TAG_MSGPACK;

@@ -183,7 +183,9 @@ export class TaskSet {
             : { lmdb: { path: join(stateDir, plan.pipeline, spec.name, String(partition)) } },
         changelog: { log, topic: spec.changelogTopic, partition },
         ...(spec.ttlMs === undefined ? {} : { ttl: spec.ttlMs }),
-        ...(spec.builtIn && spec.ttlMs === undefined ? { objectCacheEntries: OBJECT_CACHE_ENTRIES } : {}),
+        ...(spec.cacheDecoded && spec.ttlMs === undefined
+          ? { objectCacheEntries: OBJECT_CACHE_ENTRIES }
+          : {}),
         clock,
       });
       stores.push(store);

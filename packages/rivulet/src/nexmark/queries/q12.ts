@@ -53,6 +53,6 @@ export const q12: NexmarkQuery = {
             return [{ bidder: ctx.key, bid_count: open.count, window_start: open.start, window_end: end }];
           },
         },
-        { stores: [{ name: 'q12-counts' }] },
+        { stores: [{ name: 'q12-counts', keepDecoded: true }] },
       ),
 };

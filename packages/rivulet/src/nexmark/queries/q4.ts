@@ -19,7 +19,9 @@ export const q4: NexmarkQuery = {
       .map((a): AuctionOrBid => a)
       .merge(bids.map((b): AuctionOrBid => b))
       .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
-      .process('q4-winning-bids', winningBidProcessor('q4-auctions'), { stores: [{ name: 'q4-auctions' }] })
+      .process('q4-winning-bids', winningBidProcessor('q4-auctions'), {
+        stores: [{ name: 'q4-auctions', keepDecoded: true }],
+      })
       .flatMap((c) =>
         c.kind === 'update'
           ? [{ category: c.auction.category, price: c.best.price, previous: c.previous?.price }]

@@ -45,6 +45,6 @@ export const q5: NexmarkQuery = {
             }));
           },
         },
-        { stores: [{ name: 'q5-window-top' }] },
+        { stores: [{ name: 'q5-window-top', keepDecoded: true }] },
       ),
 };

@@ -22,7 +22,9 @@ export const q6: NexmarkQuery = {
       .map((a): AuctionOrBid => a)
       .merge(bids.map((b): AuctionOrBid => b))
       .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
-      .process('q6-winning-bids', winningBidProcessor('q6-auctions'), { stores: [{ name: 'q6-auctions' }] })
+      .process('q6-winning-bids', winningBidProcessor('q6-auctions'), {
+        stores: [{ name: 'q6-auctions', keepDecoded: true }],
+      })
       .flatMap((c) =>
         c.kind === 'closed' && c.best !== undefined
           ? [

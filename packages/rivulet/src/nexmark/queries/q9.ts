@@ -13,7 +13,9 @@ export const q9: NexmarkQuery = {
       .map((a): AuctionOrBid => a)
       .merge(bids.map((b): AuctionOrBid => b))
       .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
-      .process('q9-winning-bids', winningBidProcessor('q9-auctions'), { stores: [{ name: 'q9-auctions' }] })
+      .process('q9-winning-bids', winningBidProcessor('q9-auctions'), {
+        stores: [{ name: 'q9-auctions', keepDecoded: true }],
+      })
       .flatMap((c) => {
         if (c.kind !== 'update') return [];
         const { auction: a, best: b } = c;

@@ -32,7 +32,8 @@ interface RankDelta<G> {
   bid: boolean;
   newBidder: number;
   newAuction: number;
-  minute: string | undefined;
+  /** null when not asked for (state and shuffled records hold plain JSON: no undefined fields). */
+  minute: string | null;
 }
 
 const emptyCounts = (): RankCounts => ({
@@ -74,7 +75,7 @@ export function rankCounts<G extends Key>(
     bidder: b.bidder,
     auction: b.auction,
     price: b.price,
-    minute: minute?.(b),
+    minute: minute === undefined ? null : minute(b),
   }));
   const byBidder = slim
     .keyBy((b) => [JSON.stringify(b.group), b.bidder] as const)
@@ -98,7 +99,7 @@ export function rankCounts<G extends Key>(
           return [delta];
         },
       },
-      { stores: [{ name: `${name}-bidders-seen` }] },
+      { stores: [{ name: `${name}-bidders-seen`, keepDecoded: true }] },
     );
   const byAuction = slim
     .keyBy((b) => [JSON.stringify(b.group), b.auction] as const)
@@ -118,19 +119,19 @@ export function rankCounts<G extends Key>(
             bid: false,
             newBidder: 0,
             newAuction: bits,
-            minute: undefined,
+            minute: null,
           };
           return [delta];
         },
       },
-      { stores: [{ name: `${name}-auctions-seen` }] },
+      { stores: [{ name: `${name}-auctions-seen`, keepDecoded: true }] },
     );
   return byBidder
     .merge(byAuction)
     .keyBy((d) => d.group)
     .aggregate(
       `${name}-counts`,
-      (): RankCounts & { minute: string | undefined } => ({ ...emptyCounts(), minute: undefined }),
+      (): RankCounts & { minute: string | null } => ({ ...emptyCounts(), minute: null }),
       (c, d) => {
         const next = { ...c };
         const r = d.rank;
@@ -152,8 +153,7 @@ export function rankCounts<G extends Key>(
           else if (r === 2) next.rank2_auctions++;
           else next.rank3_auctions++;
         }
-        if (d.minute !== undefined && (next.minute === undefined || d.minute > next.minute))
-          next.minute = d.minute;
+        if (d.minute !== null && (next.minute === null || d.minute > next.minute)) next.minute = d.minute;
         return next;
       },
     );
