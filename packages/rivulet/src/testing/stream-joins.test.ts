@@ -451,3 +451,28 @@ test('after a restart from a checkpoint, the join keeps its state and judges lat
   ]);
   assert.deepEqual(after.lateRecords(), [["streamStreamJoin 'j'", 1]]);
 });
+
+test('hundreds of records of one key at one time (stored in chunks) join and are emitted unmatched as the reference says', () => {
+  for (const join of ['inner', 'left', 'outer'] as const) {
+    const params: Params = { join, within: 5, bounds: { left: 10, right: 10 }, lateness: 0 };
+    const steps: Step[] = [];
+    let id = 0;
+    // 150 left and 70 right records of key 'hot' at ts 100, interleaved; 200 left of 'lonely' at ts 100.
+    for (let i = 0; i < 150; i++) {
+      steps.push({ side: 'left', e: { id: id++, k: 'hot', ts: 100 } });
+      if (i % 2 === 0 && i < 140) steps.push({ side: 'right', e: { id: id++, k: 'hot', ts: 100 } });
+    }
+    for (let i = 0; i < 200; i++) steps.push({ side: 'left', e: { id: id++, k: 'lonely', ts: 100 } });
+    steps.push(...flushSteps);
+    const out = run(steps, params);
+    const expected = reference(steps, params);
+    assert.deepEqual([...out.outputs].sort(), [...expected.outputs].sort(), join);
+    assert.equal(
+      out.outputs.filter(
+        (o) => JSON.parse(o)[1] === 'hot' && JSON.parse(o)[3] !== null && JSON.parse(o)[2] !== null,
+      ).length,
+      150 * 70,
+    );
+    assert.ok(onlyFlushState(out.store), JSON.stringify(out.store).slice(0, 200));
+  }
+});

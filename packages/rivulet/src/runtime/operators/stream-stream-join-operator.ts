@@ -14,14 +14,20 @@ type Side = 0 | 1;
 /** One buffered record: its value, whether it joined anything yet, and its headers when it had some. */
 type Buffered = [value: unknown, matched: boolean, headers?: Headers];
 
-/** The records of one side and key at one time, in arrival order. */
+/** Records of one side and key at one time, in arrival order: one chunk of at most CHUNK_RECORDS. */
 interface BufferedAt {
   k: unknown;
   r: Buffered[];
 }
 
-const DATA = 0x44; // 'D' + side + key JSON + 0x00 + time (8 bytes) -> BufferedAt
-const INDEX = 0x54; // 'T' + time (8 bytes) + side + key JSON -> 1, to drop records in time order
+const DATA = 0x44; // 'D' + side + key JSON + 0x00 + time (8 bytes) + chunk (4 bytes) -> BufferedAt
+const INDEX = 0x54; // 'T' + time (8 bytes) + side + key JSON -> number of chunks, to drop records in time order
+/**
+ * Records per chunk: a hot key can have thousands of records at one millisecond; chunks keep each entry
+ * small (state entries and changelog records have a size limit) and an append from copying them all.
+ */
+const CHUNK_RECORDS = 8;
+const CHUNK_BYTES = 4;
 
 const sideNames = ['left', 'right'] as const;
 
@@ -36,11 +42,19 @@ function keyJson(key: unknown): Buffer {
 }
 
 /**
- * The entry of a side's records of one key at time t. Key JSON never holds a 0x00 byte (JSON escapes
- * control characters), so the 0x00 after it ends the key: one key's entries are contiguous, in time order.
+ * The entry of chunk `chunk` of a side's records of one key at time t (without `chunk`: the bound before
+ * every chunk at t, for range scans). Key JSON never holds a 0x00 byte (JSON escapes control characters),
+ * so the 0x00 after it ends the key: one key's entries are contiguous, in time then chunk order.
  */
-function dataKey(side: Side, json: Buffer, t: number): Buffer {
-  return Buffer.concat([Buffer.from([DATA, side]), json, Buffer.from([0]), timeBytes(t)]);
+function dataKey(side: Side, json: Buffer, t: number, chunk?: number): Buffer {
+  const bytes = Buffer.allocUnsafe(2 + json.length + 1 + 8 + (chunk === undefined ? 0 : CHUNK_BYTES));
+  bytes[0] = DATA;
+  bytes[1] = side;
+  json.copy(bytes, 2);
+  bytes[2 + json.length] = 0;
+  writeTime(bytes, Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, t)), 3 + json.length);
+  if (chunk !== undefined) bytes.writeUInt32BE(chunk, 11 + json.length);
+  return bytes;
 }
 
 function indexKey(t: number, side: Side, json: Buffer): Buffer {
@@ -155,8 +169,8 @@ export class StreamStreamJoinOperator extends Operator {
     const results: StreamRecord[] = [];
     // Every joiner call first: if one throws, nothing of this record is emitted or kept.
     for (const entry of partners) {
-      const bytes = Buffer.from(entry.key);
-      const at = readTime(bytes, bytes.length - 8);
+      const bytes = entry.key;
+      const at = readTime(bytes, bytes.length - 8 - CHUNK_BYTES);
       for (const [value] of (entry.value as BufferedAt).r) {
         const joined =
           side === 0
@@ -175,17 +189,21 @@ export class StreamStreamJoinOperator extends Operator {
         for (const buffered of at.r) buffered[1] = true;
         this.store.put(entry.key, at);
       }
-    const id = dataKey(side, json, t);
-    const existing = this.store.get(id) as BufferedAt | undefined;
     const buffered: Buffered =
       record.headers === undefined || record.headers.size === 0
         ? [record.value, results.length > 0]
         : [record.value, results.length > 0, record.headers];
-    this.store.put(id, { k: key, r: [...(existing?.r ?? []), buffered] });
-    if (existing === undefined) {
-      this.store.put(indexKey(t, side, json), 1);
-      if (this.#minTime !== undefined && t < this.#minTime) this.#minTime = t;
+    const index = indexKey(t, side, json);
+    const chunks = (this.store.get(index) as number | undefined) ?? 0;
+    const last =
+      chunks === 0 ? undefined : (this.store.get(dataKey(side, json, t, chunks - 1)) as BufferedAt);
+    if (last !== undefined && last.r.length < CHUNK_RECORDS) {
+      this.store.put(dataKey(side, json, t, chunks - 1), { k: key, r: [...last.r, buffered] });
+      return;
     }
+    this.store.put(dataKey(side, json, t, chunks), { k: key, r: [buffered] });
+    this.store.put(index, chunks + 1);
+    if (chunks === 0 && this.#minTime !== undefined && t < this.#minTime) this.#minTime = t;
   }
 
   #onInputWatermark(side: Side, watermark: number, idle: boolean): void {
@@ -210,30 +228,37 @@ export class StreamStreamJoinOperator extends Operator {
       const bytes = Buffer.from(entry.key);
       const t = readTime(bytes, 1);
       const side = bytes[9] as Side;
-      const id = dataKey(side, bytes.subarray(10), t);
-      const at = this.store.get(id) as BufferedAt | undefined;
+      const json = bytes.subarray(10);
       this.store.delete(entry.key);
-      if (at === undefined) continue;
-      this.store.delete(id);
-      if (!this.#emitsUnmatched(side)) continue;
-      for (const [value, matched, headers] of at.r) {
-        if (matched) continue;
-        const record = new StreamRecord(at.k, value, t, headers);
-        try {
-          const context = this.context.set(record);
-          record.value =
-            side === 0
-              ? this.joiner(value, undefined, at.k, context)
-              : this.joiner(undefined, value, at.k, context);
-          out.push(record);
-        } catch (error) {
-          this.reject(error, record);
-        }
+      for (let chunk = 0; chunk < (entry.value as number); chunk++) {
+        const id = dataKey(side, json, t, chunk);
+        const at = this.store.get(id) as BufferedAt | undefined;
+        if (at === undefined) continue;
+        this.store.delete(id);
+        if (this.#emitsUnmatched(side)) this.#emitUnmatched(side, t, at, out);
       }
     }
     const [first] = this.store.range(from, Buffer.from([INDEX + 1]), { limit: 1 });
     this.#minTime = first === undefined ? Number.POSITIVE_INFINITY : readTime(first.key, 1);
     if (out.length > 0) this.emit(out);
+  }
+
+  /** The results of a chunk's records that joined nothing: joiner(value, undefined) or (undefined, value). */
+  #emitUnmatched(side: Side, t: number, at: BufferedAt, out: StreamRecord[]): void {
+    for (const [value, matched, headers] of at.r) {
+      if (matched) continue;
+      const record = new StreamRecord(at.k, value, t, headers);
+      try {
+        const context = this.context.set(record);
+        record.value =
+          side === 0
+            ? this.joiner(value, undefined, at.k, context)
+            : this.joiner(undefined, value, at.k, context);
+        out.push(record);
+      } catch (error) {
+        this.reject(error, record);
+      }
+    }
   }
 
   override onWatermark(): void {
