@@ -9,13 +9,14 @@ import { parseCliOptions, USAGE } from './cli-options.ts';
 import { joinsSuite } from './joins/joins-suite.ts';
 import { logSuite } from './log/log-suite.ts';
 import { loadAverage, machineInfo } from './machine-info.ts';
+import { nexmarkSuite } from './nexmark/nexmark-suite.ts';
 import { barLines, humanReport, machineLines, resultJson } from './report-printer.ts';
 import { runtimeSuite } from './runtime/runtime-suite.ts';
 import type { Suite } from './suite.ts';
 import { windowsSuite } from './windows/windows-suite.ts';
 
 /** Every suite by name: adding a suite is one line here. */
-const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite, joinsSuite];
+const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite, joinsSuite, nexmarkSuite];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCliOptions>;
