@@ -1,4 +1,4 @@
-import type { Processor } from '../dsl/index.ts';
+import type { Processor, Stream } from '../dsl/index.ts';
 import type { Auction, Bid } from './nexmark-event.ts';
 
 /** An auction's or a bid's record, keyed by the auction id, as the winning-bid processor takes them. */
@@ -74,4 +74,21 @@ export function winningBidProcessor(store: string): Processor<number, AuctionOrB
       return [{ kind: 'closed', auction: current.auction, best: current.best }];
     },
   };
+}
+
+/**
+ * Auctions and bids merged and keyed by auction id, through the winning-bid processor `name` (its store
+ * `<name>-auctions`, kept decoded: the processor replaces its values, never mutates them).
+ */
+export function winningBids(
+  name: string,
+  auctions: Stream<Auction>,
+  bids: Stream<Bid>,
+): Stream<WinningBidChange, number> {
+  const store = `${name}-auctions`;
+  return auctions
+    .map((a): AuctionOrBid => a)
+    .merge(bids.map((b): AuctionOrBid => b))
+    .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
+    .process(name, winningBidProcessor(store), { stores: [{ name: store, keepDecoded: true }] });
 }

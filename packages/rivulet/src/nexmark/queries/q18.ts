@@ -1,3 +1,4 @@
+import { bidRow } from '../bid-row.ts';
 import type { NexmarkQuery } from '../nexmark-query.ts';
 
 /** Deduplication: the latest bid per (bidder, auction) by event time (on a tie, the later processed). */
@@ -8,14 +9,6 @@ export const q18: NexmarkQuery = {
     bids
       .keyBy((b) => [b.bidder, b.auction] as const)
       .reduce('q18-latest', (latest, b) => (b.dateTime >= latest.dateTime ? b : latest))
-      .mapValues('q18-rows', (b) => ({
-        auction: b.auction,
-        bidder: b.bidder,
-        price: b.price,
-        channel: b.channel,
-        url: b.url,
-        dateTime: b.dateTime,
-        extra: b.extra,
-      }))
+      .mapValues('q18-rows', bidRow)
       .toStream(),
 };

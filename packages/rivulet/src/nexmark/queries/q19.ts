@@ -1,3 +1,4 @@
+import { bidRow } from '../bid-row.ts';
 import type { Bid } from '../nexmark-event.ts';
 import type { NexmarkQuery } from '../nexmark-query.ts';
 
@@ -24,17 +25,6 @@ export const q19: NexmarkQuery = {
           return next.length > TOP ? next.slice(0, TOP) : next;
         },
       )
-      .mapValues('q19-rows', (top) =>
-        top.map((b, i) => ({
-          auction: b.auction,
-          bidder: b.bidder,
-          price: b.price,
-          channel: b.channel,
-          url: b.url,
-          dateTime: b.dateTime,
-          extra: b.extra,
-          rank_number: i + 1,
-        })),
-      )
+      .mapValues('q19-rows', (top) => top.map((b, i) => ({ ...bidRow(b), rank_number: i + 1 })))
       .toStream(),
 };

@@ -1,3 +1,4 @@
+import { bidRow } from '../bid-row.ts';
 import type { Auction, Bid } from '../nexmark-event.ts';
 import { type NexmarkQuery, UNBOUNDED_JOIN } from '../nexmark-query.ts';
 
@@ -13,13 +14,7 @@ export const q20: NexmarkQuery = {
         auctions.filter((a) => a.category === 10).keyBy((a) => a.id),
         UNBOUNDED_JOIN,
         (b: Bid, a: Auction) => ({
-          auction: b.auction,
-          bidder: b.bidder,
-          price: b.price,
-          channel: b.channel,
-          url: b.url,
-          dateTime: b.dateTime,
-          extra: b.extra,
+          ...bidRow(b),
           itemName: a.itemName,
           description: a.description,
           initialBid: a.initialBid,

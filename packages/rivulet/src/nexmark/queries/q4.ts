@@ -1,5 +1,5 @@
 import type { NexmarkQuery } from '../nexmark-query.ts';
-import { type AuctionOrBid, winningBidProcessor } from '../winning-bid-processor.ts';
+import { winningBids } from '../winning-bid-processor.ts';
 
 interface CategoryTotal {
   sum: number;
@@ -15,13 +15,7 @@ export const q4: NexmarkQuery = {
   name: 'q4',
   output: 'upsert',
   build: ({ auctions, bids }) =>
-    auctions
-      .map((a): AuctionOrBid => a)
-      .merge(bids.map((b): AuctionOrBid => b))
-      .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
-      .process('q4-winning-bids', winningBidProcessor('q4-auctions'), {
-        stores: [{ name: 'q4-auctions', keepDecoded: true }],
-      })
+    winningBids('q4-winning-bids', auctions, bids)
       .flatMap((c) =>
         c.kind === 'update'
           ? [{ category: c.auction.category, price: c.best.price, previous: c.previous?.price }]

@@ -1,5 +1,5 @@
 import type { NexmarkQuery } from '../nexmark-query.ts';
-import { type AuctionOrBid, winningBidProcessor } from '../winning-bid-processor.ts';
+import { winningBids } from '../winning-bid-processor.ts';
 
 interface Closed {
   auction: number;
@@ -18,13 +18,7 @@ export const q6: NexmarkQuery = {
   name: 'q6',
   output: 'upsert',
   build: ({ auctions, bids }) =>
-    auctions
-      .map((a): AuctionOrBid => a)
-      .merge(bids.map((b): AuctionOrBid => b))
-      .keyBy((e) => (e.type === 'auction' ? e.id : e.auction))
-      .process('q6-winning-bids', winningBidProcessor('q6-auctions'), {
-        stores: [{ name: 'q6-auctions', keepDecoded: true }],
-      })
+    winningBids('q6-winning-bids', auctions, bids)
       .flatMap((c) =>
         c.kind === 'closed' && c.best !== undefined
           ? [
