@@ -1,6 +1,6 @@
 import type { WindowSpec } from '../../plan/index.ts';
 import type { StreamRecord } from '../stream-record.ts';
-import { readTime, writeTime } from '../time-bytes.ts';
+import { readTime } from '../time-bytes.ts';
 import type { Accumulator } from './accumulator.ts';
 import { WindowOperator, type WindowStateStore, windowStateKey } from './window-operator.ts';
 

@@ -1,5 +1,5 @@
 import { StreamRecord } from '../stream-record.ts';
-import { readTime, writeTime } from '../time-bytes.ts';
+import { writeTime } from '../time-bytes.ts';
 import type { RangeStore } from '../timer-store.ts';
 import type { Accumulator } from './accumulator.ts';
 import { Operator } from './operator.ts';
