@@ -17,3 +17,21 @@ export function quantileOfSorted(sorted: Float64Array | readonly number[], q: nu
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
   return sorted[rank - 1]!;
 }
+
+/** End-to-end latencies in ms summarised: p50, p99, p999 (nearest rank), the maximum and the count. */
+export function latencyPercentiles(latencies: readonly number[]): {
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  samples: number;
+} {
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    p50Ms: quantileOfSorted(sorted, 0.5),
+    p99Ms: quantileOfSorted(sorted, 0.99),
+    p999Ms: quantileOfSorted(sorted, 0.999),
+    maxMs: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
+    samples: sorted.length,
+  };
+}

@@ -5,6 +5,7 @@
  */
 import { createEngine, type Engine, type Log } from '../../packages/rivulet/src/index.ts';
 import { nexmarkQueries } from '../../packages/rivulet/src/nexmark/index.ts';
+import { readQueryRows } from '../../packages/rivulet/test/nexmark/read-query-rows.ts';
 import { makeTempDir } from '../temp-dir.ts';
 import { cpuSeconds, type Measured, type Profiler } from './measure.ts';
 import {
@@ -23,7 +24,6 @@ import {
   queryPipeline,
 } from './nexmark-pipelines.ts';
 import { ALL_CLOSED, type CheckResult, checkRows, withOracle } from './oracle-check.ts';
-import type { Row } from './row-sink.ts';
 
 export type EngineSource = 'log' | 'memory';
 
@@ -113,35 +113,6 @@ function committedOutputs(log: Log, topic: string): number {
   for (let p = 0; p < log.topicConfig(topic).partitions; p++)
     total += log.partition(topic, p).committedOffset;
   return total;
-}
-
-/** A query's rows from its output topic: every value (append), or the last value per key (upsert). */
-export async function readQueryRows(log: Log, topic: string, output: 'append' | 'upsert'): Promise<Row[]> {
-  const appended: Row[] = [];
-  const latest = new Map<string, unknown>();
-  if (!log.hasTopic(topic)) return appended;
-  for (let p = 0; p < log.topicConfig(topic).partitions; p++) {
-    let offset = log.partition(topic, p).logStartOffset;
-    const end = log.partition(topic, p).committedOffset;
-    while (offset < end) {
-      const { records, nextOffset } = await log.fetch(topic, p, offset, 1024 * 1024);
-      for (const r of records) {
-        if (r.offset >= end) break;
-        const value = r.value === null ? null : JSON.parse(r.valueString()!);
-        if (output === 'append') appended.push(value as Row);
-        else latest.set(`${p}:${r.keyString() ?? ''}`, value);
-      }
-      offset = nextOffset;
-    }
-  }
-  if (output === 'append') return appended;
-  const rows: Row[] = [];
-  for (const value of latest.values()) {
-    if (value === null) continue;
-    if (Array.isArray(value)) rows.push(...(value as Row[]));
-    else rows.push(value as Row);
-  }
-  return rows;
 }
 
 async function prepareInputs(engine: Engine, request: EngineRequest): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import { createEngine, type EncodableRecord } from '../../packages/rivulet/src/index.ts';
 import { nexmarkQueries } from '../../packages/rivulet/src/nexmark/index.ts';
-import { quantileOfSorted } from '../sample-stats.ts';
+import { latencyPercentiles } from '../sample-stats.ts';
 import { makeTempDir } from '../temp-dir.ts';
 import { failedError, runOptions } from './engine-case.ts';
 import { appendSideInput, EVENTS_TOPIC, eventRecord, splitGenerators } from './nexmark-events.ts';
@@ -123,13 +123,8 @@ export async function measureEngineLatency(request: LatencyRequest): Promise<Lat
       await consuming;
       consumer.close();
       await run.stop();
-      const sorted = Float64Array.from(latencies).sort();
       return {
-        p50Ms: quantileOfSorted(sorted, 0.5),
-        p99Ms: quantileOfSorted(sorted, 0.99),
-        p999Ms: quantileOfSorted(sorted, 0.999),
-        maxMs: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
-        samples: sorted.length,
+        ...latencyPercentiles(latencies),
         inputRate: ((sentAtCountTo ?? sent) - (sentAtCountFrom ?? 0)) / (request.durationMs / 1000),
       };
     } finally {

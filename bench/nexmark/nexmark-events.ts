@@ -2,9 +2,11 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { EncodableRecord, Log } from '../../packages/rivulet/src/index.ts';
 import {
+  MergedNexmarkEvents,
   NEXMARK_WATERMARK_DELAY_MS,
   type NexmarkEvent,
-  NexmarkGenerator,
+  type NexmarkGenerator,
+  nexmarkSplits,
 } from '../../packages/rivulet/src/nexmark/index.ts';
 
 /** The generator parameters every engine and peer of one case gets: the same events everywhere. */
@@ -38,7 +40,7 @@ function generatorOptions(config: EventConfig) {
 
 /** One generator per split. */
 export function splitGenerators(config: EventConfig): NexmarkGenerator[] {
-  return Array.from({ length: config.splits }, (_, k) => new NexmarkGenerator(generatorOptions(config), k));
+  return nexmarkSplits(generatorOptions(config));
 }
 
 /** A pull source of events: `undefined` at the end. */
@@ -47,27 +49,11 @@ export interface EventSource {
 }
 
 /**
- * All splits' events in one stream, in event-time order: the splits share one timeline (event count c
- * of every split has the same time), so taking them in turn keeps time order. With one split this is
- * the generator itself. This is the order the peers process and the oracle's JSONL file records.
+ * All splits' events in one stream, in event-time order (MergedNexmarkEvents, as `rivulet nexmark
+ * generate --out` writes them). This is the order the peers process and the oracle's JSONL file records.
  */
 export function mergedEvents(config: EventConfig): EventSource {
-  const generators = splitGenerators(config);
-  if (generators.length === 1) {
-    const g = generators[0]!;
-    return { next: () => (g.hasNext() ? g.next() : undefined) };
-  }
-  let turn = 0;
-  return {
-    next() {
-      for (let tried = 0; tried < generators.length; tried++) {
-        const g = generators[turn]!;
-        turn = turn + 1 === generators.length ? 0 : turn + 1;
-        if (g.hasNext()) return g.next();
-      }
-      return undefined;
-    },
-  };
+  return new MergedNexmarkEvents(generatorOptions(config));
 }
 
 /**

@@ -817,38 +817,6 @@ const q12: FloorFactory = (sink, clock) => {
 
 // ---- unbounded aggregates (q15-q19) --------------------------------------------------------------------
 
-/** The day string of a time, cached for the current day (every bid asks, days rarely change). */
-class DayCache {
-  #from = 0;
-  #to = 0;
-  #day = '';
-
-  of(time: number): string {
-    if (time < this.#from || time >= this.#to) {
-      this.#from = time - (time % 86_400_000);
-      this.#to = this.#from + 86_400_000;
-      this.#day = utcDay(time);
-    }
-    return this.#day;
-  }
-}
-
-/** The minute-of-day string ('HH:MM') of a time, cached for the current minute. */
-class MinuteCache {
-  #from = 0;
-  #to = 0;
-  #minute = '';
-
-  of(time: number): string {
-    if (time < this.#from || time >= this.#to) {
-      this.#from = time - (time % 60_000);
-      this.#to = this.#from + 60_000;
-      this.#minute = utcMinute(time);
-    }
-    return this.#minute;
-  }
-}
-
 /** q15/q16's counts per group, with the bidders and auctions seen per rank (bit 0: any, bit 1 + r). */
 export class RankCounter {
   total_bids = 0;
@@ -911,12 +879,11 @@ export class RankCounter {
 }
 
 const q15: FloorFactory = (sink) => {
-  const days = new DayCache();
   const groups = new Map<string, RankCounter>();
   return {
     onEvent(e) {
       if (e.type !== 'bid') return;
-      const day = days.of(e.dateTime);
+      const day = utcDay(e.dateTime);
       let c = groups.get(day);
       if (c === undefined) {
         c = new RankCounter();
@@ -930,13 +897,11 @@ const q15: FloorFactory = (sink) => {
 };
 
 const q16: FloorFactory = (sink) => {
-  const days = new DayCache();
-  const minutes = new MinuteCache();
   const groups = new Map<string, RankCounter>();
   return {
     onEvent(e) {
       if (e.type !== 'bid') return;
-      const day = days.of(e.dateTime);
+      const day = utcDay(e.dateTime);
       const key = `${e.channel}|${day}`;
       let c = groups.get(key);
       if (c === undefined) {
@@ -944,7 +909,7 @@ const q16: FloorFactory = (sink) => {
         groups.set(key, c);
       }
       c.add(e);
-      const minute = minutes.of(e.dateTime);
+      const minute = utcMinute(e.dateTime);
       if (minute > c.minute) c.minute = minute;
       sink.upsert(key, { channel: e.channel, day, minute: c.minute, ...c.counts() });
     },
@@ -1003,12 +968,11 @@ export function auctionDayRow(auction: number, day: string, s: AuctionDay): Row 
 }
 
 const q17: FloorFactory = (sink) => {
-  const days = new DayCache();
   const groups = new Map<string, AuctionDay>();
   return {
     onEvent(e) {
       if (e.type !== 'bid') return;
-      const day = days.of(e.dateTime);
+      const day = utcDay(e.dateTime);
       const key = `${e.auction}|${day}`;
       let s = groups.get(key);
       if (s === undefined) {

@@ -1,5 +1,5 @@
 import { createEngine } from '../../packages/rivulet/src/index.ts';
-import { quantileOfSorted } from '../sample-stats.ts';
+import { latencyPercentiles } from '../sample-stats.ts';
 import { makeTempDir } from '../temp-dir.ts';
 import { type Guarantee, hrMicros, OUT_TOPIC, SOURCE_TOPIC } from './engine-throughput.ts';
 import { keepOrder, nowMs, OrderGenerator, PARTITIONS, type Payment } from './order-fixtures.ts';
@@ -117,13 +117,8 @@ export async function measureEngineLatency(request: LatencyRequest): Promise<Lat
       const endUs = hrMicros();
       consumer.close();
       await run.stop();
-      const sorted = Float64Array.from(latencies).sort();
       return {
-        p50Ms: quantileOfSorted(sorted, 0.5),
-        p99Ms: quantileOfSorted(sorted, 0.99),
-        p999Ms: quantileOfSorted(sorted, 0.999),
-        maxMs: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
-        samples: sorted.length,
+        ...latencyPercentiles(latencies),
         inputRate: sentMeasured / (request.durationMs / 1000),
         missing: Math.max(0, expected - latencies.length),
         processedRate,

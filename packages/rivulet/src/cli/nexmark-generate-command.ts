@@ -26,11 +26,12 @@ import type { Log } from '../log/index.ts';
 import { EngineError, type ProducerRecord } from '../model/index.ts';
 import {
   DEFAULT_BASE_TIME,
+  MergedNexmarkEvents,
   type NexmarkConfig,
   type NexmarkEvent,
-  NexmarkGenerator,
   nexmarkBinarySerde,
   nexmarkConfig,
+  nexmarkSplits,
 } from '../nexmark/index.ts';
 import { BatchSender } from './batch-sender.ts';
 import { exitCodes } from './cli-error.ts';
@@ -135,24 +136,6 @@ function perSecond(events: number, seconds: number): number {
   return seconds > 0 ? Math.round(events / seconds) : 0;
 }
 
-function generators(config: NexmarkConfig): NexmarkGenerator[] {
-  return Array.from({ length: config.splits }, (_, split) => new NexmarkGenerator(config, split));
-}
-
-/**
- * Every split's events merged by dateTime; among equal times the lower split's come first, each split
- * in its own order. (All splits share one timeline, so this interleaves them millisecond by millisecond.)
- */
-export function* mergedEvents(config: NexmarkConfig): Generator<NexmarkEvent> {
-  const splits = generators(config);
-  for (;;) {
-    let time = Number.POSITIVE_INFINITY;
-    for (const g of splits) if (g.hasNext()) time = Math.min(time, g.timestampOf(g.count));
-    if (time === Number.POSITIVE_INFINITY) return;
-    for (const g of splits) while (g.hasNext() && g.timestampOf(g.count) === time) yield g.next();
-  }
-}
-
 /** Events a `--to` run generates per split before handing them to the sender. */
 const TOPIC_CHUNK = 1024;
 /** Lines per write of a `--out` run. */
@@ -201,7 +184,7 @@ async function sendSplits(
   encode: (event: NexmarkEvent) => Uint8Array,
   progress: Progress,
 ): Promise<void> {
-  const splits = generators(config);
+  const splits = nexmarkSplits(config);
   let more = true;
   while (more && !sender.failed) {
     more = false;
@@ -240,7 +223,8 @@ async function writeJsonl(path: string, config: NexmarkConfig, progress: Progres
       count = 0;
       if (!stream.write(chunk)) await once(stream, 'drain');
     };
-    for (const event of mergedEvents(config)) {
+    const events = new MergedNexmarkEvents(config);
+    for (let event = events.next(); event !== undefined; event = events.next()) {
       lines += `${JSON.stringify(event)}\n`;
       if (++count === FILE_CHUNK) await flush();
     }

@@ -1,4 +1,5 @@
 export { EventRandom } from './event-random.ts';
+export { MergedNexmarkEvents, nexmarkSplits } from './merged-nexmark-events.ts';
 export { nexmarkBinary } from './nexmark-binary-format.ts';
 export { nexmarkBinarySerde } from './nexmark-binary-serde.ts';
 export {

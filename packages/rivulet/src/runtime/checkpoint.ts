@@ -140,7 +140,7 @@ export async function readCheckpoints(log: Log, pipeline: string): Promise<Check
 export function checkpointMismatch(
   log: Log,
   checkpoint: Checkpoint,
-  generatorEnd: (topic: string) => ((partition: number) => number) | undefined = () => undefined,
+  generatorEnds: ReadonlyMap<string, readonly number[]> = new Map(),
 ): string | undefined {
   for (const [topic, partitions] of checkpoint.outputs) {
     if (!log.hasTopic(topic)) return `output topic ${topic} is gone`;
@@ -150,11 +150,12 @@ export function checkpointMismatch(
     }
   }
   for (const [topic, partitions] of checkpoint.inputs) {
-    const end = generatorEnd(topic);
-    if (end !== undefined) {
-      for (const [p, next] of partitions)
-        if (next < 0 || next > end(p))
-          return `generator ${topic}/${p} position ${next} is outside [0, ${end(p)}]`;
+    const ends = generatorEnds.get(topic);
+    if (ends !== undefined) {
+      for (const [p, next] of partitions) {
+        const end = ends[p] ?? 0;
+        if (next < 0 || next > end) return `generator ${topic}/${p} position ${next} is outside [0, ${end}]`;
+      }
       continue;
     }
     if (!log.hasTopic(topic)) return `input topic ${topic} is gone`;

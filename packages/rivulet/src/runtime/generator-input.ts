@@ -68,6 +68,21 @@ export class GeneratorInput implements PartitionClient {
   }
 }
 
+/**
+ * The size of every partition of every generator source of `plan` (Infinity when unbounded), by the
+ * name its positions have in checkpoints; the user's size functions run once each, here.
+ */
+export function generatorEnds(plan: Plan): Map<string, number[]> {
+  const ends = new Map<string, number[]>();
+  for (const node of plan.nodes)
+    if (node.kind === 'source' && node.generator !== undefined)
+      ends.set(
+        node.topic,
+        Array.from({ length: node.generator.partitions }, (_, p) => generatorSize(plan, node, p)),
+      );
+  return ends;
+}
+
 /** Records in a generator source's partition (Infinity when unbounded); INVALID_ARGUMENT for a bad size. */
 export function generatorSize(plan: Plan, source: SourceNode, partition: number): number {
   const size = (plan.functions.get(source.generator!.size) as unknown as (p: number) => unknown)(partition);

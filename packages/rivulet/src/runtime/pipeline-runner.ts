@@ -25,13 +25,13 @@ import {
 } from './checkpoint.ts';
 import { type Boundary, deadLetterTopics, type ErrorPolicies, validatePolicies } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
-import { generatorSize } from './generator-input.ts';
+import { generatorEnds } from './generator-input.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import { QueryableStore } from './queryable-store.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
-import { generatorSourceOf, type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
+import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
 import { WindowQuery } from './window-query.ts';
 import { WorkerExecutor } from './worker-executor.ts';
 import type { WorkerData } from './worker-protocol.ts';
@@ -128,6 +128,8 @@ export class PipelineRunner {
   #executors: TaskExecutor[] = [];
   #workers = 0;
   /** Input positions and totals as of the last checkpoint. */
+  /** Per generator source (by its checkpoint name): each partition's size, Infinity when unbounded. */
+  readonly #generatorEnds: Map<string, number[]>;
   #positions: OffsetTable = new Map();
   #cuts: TaskCut[] = [];
   /** Each store partition's changelog position as of the last checkpoint: what queries see. */
@@ -150,6 +152,7 @@ export class PipelineRunner {
     validatePolicies(this.#options.errors);
     this.#deadLetterTopics = deadLetterTopics(this.#options.errors);
     this.#topology = buildTopology(plan);
+    this.#generatorEnds = generatorEnds(plan);
   }
 
   /** Prepares topics, recovers to the last checkpoint, starts the tasks and takes a first checkpoint. */
@@ -240,11 +243,11 @@ export class PipelineRunner {
     if (this.#log.closed) return this.#lastLag;
     let lag = 0;
     for (const [topic, partitions] of this.#positions) {
-      const generator = generatorSourceOf(this.plan, topic);
-      if (generator !== undefined) {
+      const ends = this.#generatorEnds.get(topic);
+      if (ends !== undefined) {
         for (const [p, position] of partitions) {
-          const size = generatorSize(this.plan, generator, p);
-          if (Number.isFinite(size)) lag += Math.max(0, size - position);
+          const end = ends[p] ?? 0;
+          if (Number.isFinite(end)) lag += Math.max(0, end - position);
         }
         continue;
       }
@@ -404,7 +407,7 @@ export class PipelineRunner {
   #coPartition(): void {
     const nodes = this.plan.nodes;
     const partitions = (topic: string): number | undefined =>
-      generatorSourceOf(this.plan, topic)?.generator?.partitions ??
+      this.#generatorEnds.get(topic)?.length ??
       (this.#log.hasTopic(topic) ? this.#log.topicConfig(topic).partitions : undefined);
     /** The source a node's records come from, following first inputs. */
     const sourceOf = (id: number): number => {
@@ -446,9 +449,9 @@ export class PipelineRunner {
       const sourceCounts = new Set<number>();
       for (const input of sub.inputs) {
         if (input.kind !== 'source') continue;
-        const generator = generatorSourceOf(this.plan, input.topic);
-        if (generator !== undefined) {
-          sourceCounts.add(generator.generator!.partitions);
+        const ends = this.#generatorEnds.get(input.topic);
+        if (ends !== undefined) {
+          sourceCounts.add(ends.length);
           continue;
         }
         if (!this.#log.hasTopic(input.topic)) {
@@ -506,9 +509,7 @@ export class PipelineRunner {
     const checkpoints = await readCheckpoints(this.#log, this.plan.pipeline);
     let chosen: Checkpoint | undefined;
     for (let i = checkpoints.length - 1; i >= 0; i--) {
-      const mismatch = checkpointMismatch(this.#log, checkpoints[i]!, (topic) =>
-        this.#generatorInputEnd(topic),
-      );
+      const mismatch = checkpointMismatch(this.#log, checkpoints[i]!, this.#generatorEnds);
       if (mismatch === undefined) {
         chosen = checkpoints[i];
         break;
@@ -573,14 +574,8 @@ export class PipelineRunner {
     return [...this.#sinkTopics, ...this.#topology.internalTopics.map((t) => t.topic)];
   }
 
-  /** For a generator source's positions: its partitions' sizes (a checkpoint past them is refused). */
-  #generatorInputEnd(topic: string): ((partition: number) => number) | undefined {
-    const generator = generatorSourceOf(this.plan, topic);
-    return generator === undefined ? undefined : (p) => generatorSize(this.plan, generator, p);
-  }
-
   #startPosition(topic: string, partition: number): number {
-    if (generatorSourceOf(this.plan, topic) !== undefined) return 0;
+    if (this.#generatorEnds.has(topic)) return 0;
     const p = this.#log.partition(topic, partition);
     const source = this.plan.nodes.find((n) => n.kind === 'source' && n.topic === topic);
     if (source?.kind === 'source' && source.startFrom === 'latest') return p.highWatermark;

@@ -21,7 +21,7 @@ import { readWatermark } from './watermark-record.ts';
 const OBJECT_CACHE_ENTRIES = 200_000;
 
 /** The generator source whose positions go by `topic` in checkpoints, if that is one. */
-export function generatorSourceOf(plan: Plan, topic: string): SourceNode | undefined {
+function generatorSourceOf(plan: Plan, topic: string): SourceNode | undefined {
   for (const node of plan.nodes)
     if (node.kind === 'source' && node.generator !== undefined && node.topic === topic) return node;
   return undefined;
@@ -438,23 +438,7 @@ export class TaskSet {
           }
           batch.push(record);
         }
-        try {
-          const targets = cursor.input.targets;
-          const last = targets.length - 1;
-          for (let t = 0; t <= last; t++)
-            targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
-          await cursor.input.settle();
-          if (watermarkMoved) {
-            const { current, idle } = cursor.watermark!;
-            for (const target of targets) target.onWatermark(current, idle);
-          }
-        } catch (error) {
-          const offset =
-            isEngineError(error) && typeof error.details.offset === 'number'
-              ? error.details.offset
-              : fetched.nextOffset - 1;
-          throw this.#inputError(error, cursor, offset, 'processing failed');
-        }
+        await this.#deliver(cursor, batch, fetched.nextOffset - 1, watermarkMoved);
         cursor.position = fetched.nextOffset;
         processed += records.length;
       }
@@ -469,12 +453,11 @@ export class TaskSet {
    */
   async #readGenerator(cursor: InputCursor): Promise<number> {
     const generator = cursor.generator!;
-    const targets = cursor.input.targets;
     this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
     if (cursor.position >= generator.highWatermark) {
       if (!cursor.endSignalled) {
         cursor.endSignalled = true;
-        for (const target of targets) target.onWatermark(END_OF_INPUT_WATERMARK, false);
+        for (const target of cursor.input.targets) target.onWatermark(END_OF_INPUT_WATERMARK, false);
       }
       return 0;
     }
@@ -490,19 +473,36 @@ export class TaskSet {
     const batch: StreamRecord[] = new Array(count);
     for (let i = 0; i < count; i++)
       batch[i] = new StreamRecord(null, values[i], now, undefined, cursor.position + i);
+    await this.#deliver(cursor, batch, cursor.position + count - 1, false);
+    cursor.position += count;
+    return count;
+  }
+
+  /**
+   * Pushes one input batch through the cursor's targets (copies for all but the last), waits for its
+   * async operators, then passes on the input's watermark when it moved. A failure is thrown as the
+   * input's error at the offset the operator names, else at `lastOffset`.
+   */
+  async #deliver(
+    cursor: InputCursor,
+    batch: StreamRecord[],
+    lastOffset: number,
+    watermarkMoved: boolean,
+  ): Promise<void> {
+    const targets = cursor.input.targets;
     try {
       const last = targets.length - 1;
       for (let t = 0; t <= last; t++) targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
       await cursor.input.settle();
+      if (watermarkMoved) {
+        const { current, idle } = cursor.watermark!;
+        for (const target of targets) target.onWatermark(current, idle);
+      }
     } catch (error) {
       const offset =
-        isEngineError(error) && typeof error.details.offset === 'number'
-          ? error.details.offset
-          : cursor.position + count - 1;
+        isEngineError(error) && typeof error.details.offset === 'number' ? error.details.offset : lastOffset;
       throw this.#inputError(error, cursor, offset, 'processing failed');
     }
-    cursor.position += count;
-    return count;
   }
 
   #inputError(error: unknown, cursor: InputCursor, offset: number, what: string): EngineError {

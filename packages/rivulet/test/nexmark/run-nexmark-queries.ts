@@ -20,6 +20,7 @@ import {
   nexmarkContext,
   nexmarkSource,
 } from '../../src/nexmark/index.ts';
+import { readQueryRows } from './read-query-rows.ts';
 
 export const EVENTS_TOPIC = 'nexmark-events';
 export const SIDE_INPUT_TOPIC = 'nexmark-side-input';
@@ -162,43 +163,9 @@ export async function runNexmarkQueries(
     await run.stop();
     const status = run.status();
     const rows: QueryRows = new Map();
-    for (const q of queries) rows.set(q.name, await readRows(engine, `${q.name}-out`, q.output));
+    for (const q of queries) rows.set(q.name, await readQueryRows(engine.log, `${q.name}-out`, q.output));
     return { rows, processingWindowStart, status };
   } finally {
     await engine.close();
   }
-}
-
-/** An output topic's rows: every value (append), or the last value per key, arrays flattened (upsert). */
-async function readRows(
-  engine: Engine,
-  topicName: string,
-  output: 'append' | 'upsert',
-): Promise<Array<Record<string, unknown>>> {
-  if (!engine.log.hasTopic(topicName)) return [];
-  const consumer = engine.log.createConsumer({ topics: [topicName], from: 'earliest', maxWaitMs: 5 });
-  const appended: Array<Record<string, unknown>> = [];
-  const latest = new Map<string, unknown>();
-  try {
-    for (let empty = 0; empty < 2; ) {
-      const batches = await consumer.poll();
-      if (batches.length === 0) empty++;
-      for (const b of batches)
-        for (const r of b.records) {
-          const value = r.value === null ? null : JSON.parse(r.valueString()!);
-          if (output === 'append') appended.push(value as Record<string, unknown>);
-          else latest.set(r.keyString() ?? '', value);
-        }
-    }
-  } finally {
-    consumer.close();
-  }
-  if (output === 'append') return appended;
-  const rows: Array<Record<string, unknown>> = [];
-  for (const value of latest.values()) {
-    if (value === null) continue;
-    if (Array.isArray(value)) rows.push(...(value as Array<Record<string, unknown>>));
-    else rows.push(value as Record<string, unknown>);
-  }
-  return rows;
 }
