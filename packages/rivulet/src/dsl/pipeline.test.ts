@@ -10,7 +10,7 @@ import {
   type SourceNode,
   validatePlan,
 } from '../plan/index.ts';
-import { json, pipeline, text, topic } from './index.ts';
+import { boundedOutOfOrder, json, pipeline, session, text, topic, tumbling } from './index.ts';
 
 const Order = z.object({
   sku: z.string(),
@@ -105,6 +105,54 @@ test('a keyBy feeding an aggregation splits the plan at a repartition topic', ()
     { topic: 'stock-tracker-keyBy5-repartition', kind: 'repartition' },
     { topic: 'stock-tracker-stock-level-changelog', kind: 'changelog' },
   ]);
+});
+
+test('every reader of a repartition topic is in one sub-topology: one task per input partition', () => {
+  // A checkpoint keeps one position per input partition; readers in separate tasks would each resume
+  // from one of their positions (a crash test found windows counted twice and windows lost this way).
+  const p = pipeline('readers');
+  const keyed = p
+    .from('events', topic('events', json<{ k: string; t: number }>()))
+    .eventTime((e) => e.t, boundedOutOfOrder('1s'))
+    .keyBy((e) => e.k);
+  keyed.window(tumbling('1m')).count('per-minute').to('minutes', topic('minutes', json()));
+  keyed.window(session('5m')).count('per-session').to('sessions', topic('sessions', json()));
+  keyed.count('per-key').toStream().to('keys', topic('keys', json()));
+  const topology = buildTopology(p.plan());
+  const readers = topology.subTopologies.filter((s) =>
+    s.inputs.some((i) => i.topic === 'readers-keyBy2-repartition'),
+  );
+  assert.equal(readers.length, 1);
+  assert.deepEqual(readers[0]!.stores.map((s) => s.name).sort(), ['per-key', 'per-minute', 'per-session']);
+  assert.equal(topology.subTopologies.length, 2);
+});
+
+test('a topic read by two sources is refused (DUPLICATE_SOURCE_TOPIC); a global table may read it again', () => {
+  const p = pipeline('twice');
+  p.from('a', topic('events', json())).to('out-a', topic('out-a', json()));
+  p.from('b', topic('events', json())).to('out-b', topic('out-b', json()));
+  assert.deepEqual(
+    p.validate().map((i) => `${i.code} ${i.operator}`),
+    ["DUPLICATE_SOURCE_TOPIC source 'b'"],
+  );
+  assert.throws(
+    () => p.plan(),
+    (e) => isEngineError(e, 'INVALID_PLAN') && String(e.message).includes('DUPLICATE_SOURCE_TOPIC'),
+  );
+  const global = pipeline('global-too');
+  const rates = global.globalTable('rates', topic('rates', json<number>(), { key: text() }));
+  global
+    .from('trades', topic('trades', json<{ ccy: string }>()))
+    .join(
+      rates,
+      (t) => t.ccy,
+      (t, r) => ({ ...t, r }),
+    )
+    .to('out', topic('out', json()));
+  global
+    .from('rates-stream', topic('rates', json<number>(), { key: text() }))
+    .to('copy', topic('copy', json()));
+  assert.deepEqual(global.validate(), []);
 });
 
 test('explain prints sub-topologies, repartition topics, stores and sinks', () => {

@@ -13,6 +13,7 @@ export interface PlanIssue {
     | 'NO_EVENT_TIME'
     | 'INVALID_TOPIC'
     | 'TOPIC_LOOP'
+    | 'DUPLICATE_SOURCE_TOPIC'
     | 'INVALID_ARGUMENT';
   /** The operator's label: its name, or kind#id. */
   operator: string;

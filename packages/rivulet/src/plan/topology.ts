@@ -1,3 +1,4 @@
+import { EngineError } from '../model/index.ts';
 import {
   type FormatSpec,
   keyedStatefulKinds,
@@ -141,6 +142,13 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
       if (!repartitionPoints.has(input) && !isGlobal(input)) parent[find(node.id)] = find(input);
     }
   }
+  // Every reader of a repartition topic joins one sub-topology, so each of the topic's partitions is read
+  // by one task: a checkpoint holds one position per input partition, and two tasks reading at their own
+  // pace could not both be restored to it (one would count records twice, the other skip them).
+  for (const point of repartitionPoints) {
+    const [first, ...rest] = children[point]!;
+    for (const child of rest) parent[find(child)] = find(first!);
+  }
   const groups = new Map<number, number[]>();
   for (const node of nodes) {
     if (isGlobal(node.id)) continue;
@@ -245,5 +253,20 @@ export function buildTopology(plan: Plan, options: TopologyOptions = {}): Topolo
   }
   // Tables' topics first: a task reads its inputs in this order.
   for (const sub of subTopologies) sub.inputs.sort((a, b) => Number(b.table) - Number(a.table));
+  // One task per input partition (see above): two sources on one topic are refused by validatePlan.
+  const readers = new Map<string, number>();
+  for (const sub of subTopologies) {
+    for (const input of sub.inputs) {
+      if (input.global) continue;
+      const other = readers.get(input.topic);
+      if (other !== undefined && other !== sub.id)
+        throw new EngineError(
+          'INVALID_PLAN',
+          `pipeline '${plan.pipeline}': topic '${input.topic}' would be read by two sub-topologies (${other} and ${sub.id}); read it through one source`,
+          { details: { pipeline: plan.pipeline, topic: input.topic } },
+        );
+      readers.set(input.topic, sub.id);
+    }
+  }
   return { pipeline: plan.pipeline, subTopologies, internalTopics };
 }

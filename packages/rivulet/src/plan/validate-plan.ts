@@ -76,7 +76,21 @@ export function validatePlan(plan: Plan): PlanIssue[] {
   const names = new Map<string, PlanNode>();
   const storeNames = new Map<string, PlanNode>();
   const sourceTopics = new Set<string>();
-  for (const node of plan.nodes) if (node.kind === 'source') sourceTopics.add(node.topic);
+  /** The (non-global) source reading each topic: a topic partition is read by one task only. */
+  const readers = new Map<string, PlanNode>();
+  for (const node of plan.nodes) {
+    if (node.kind !== 'source') continue;
+    sourceTopics.add(node.topic);
+    if (node.role === 'globalTable') continue;
+    const other = readers.get(node.topic);
+    if (other === undefined) readers.set(node.topic, node);
+    else
+      add(
+        'DUPLICATE_SOURCE_TOPIC',
+        node,
+        `topic '${node.topic}' is already read by ${nodeLabel(other)}; read a topic once and branch that stream (a checkpoint keeps one position per topic partition)`,
+      );
+  }
 
   for (const node of plan.nodes) {
     if ('name' in node) {

@@ -117,10 +117,9 @@ async function runCrashScenario(scenario: Scenario): Promise<void> {
       const checkpoints = log.hasTopic('__checkpoints') ? await readCheckpoints(log, 'crash') : [];
       const last = checkpoints.findLast((c) => checkpointMismatch(log, c) === undefined);
       if (last !== undefined) {
-        const tails = ['mapped', 'stats', 'crash-keyBy2-repartition'].some((topic) =>
-          [...(last.outputs.get(topic) ?? [])].some(
-            ([p, end]) => log.partition(topic, p).highWatermark > end,
-          ),
+        // Any partition the pipeline writes (sinks, repartition topics, changelogs) past the checkpoint.
+        const tails = [...last.outputs].some(([topic, partitions]) =>
+          [...partitions].some(([p, end]) => log.partition(topic, p).highWatermark > end),
         );
         if (tails) killsWithUncommittedOutput++;
       }
