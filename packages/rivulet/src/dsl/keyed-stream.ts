@@ -156,9 +156,12 @@ export class KeyedStream<K, T> {
    */
   crosses(name: string, threshold: number, measure: (value: T) => number): Stream<Crossing<K>, K> {
     const store = `${name}-side`;
-    return this.process(name, crossesProcessor<K, T>(threshold, measure, store), {
-      stores: [{ name: store }],
-    });
+    return this.#process(
+      name,
+      crossesProcessor<K, T>(threshold, measure, store),
+      { stores: [{ name: store }] },
+      'crosses',
+    );
   }
 
   /**
@@ -171,9 +174,12 @@ export class KeyedStream<K, T> {
     options: { time?: 'event' | 'processing' } = {},
   ): Stream<Silence<K>, K> {
     const store = `${name}-last`;
-    return this.process(name, silenceProcessor<K, T>(parseDuration(gap), options.time ?? 'event', store), {
-      stores: [{ name: store }],
-    });
+    return this.#process(
+      name,
+      silenceProcessor<K, T>(parseDuration(gap), options.time ?? 'event', store),
+      { stores: [{ name: store }] },
+      'silence',
+    );
   }
 
   /**
@@ -383,6 +389,16 @@ export class KeyedStream<K, T> {
     processor: Processor<K, T, U>,
     options: { stores?: StoreDefinition[] } = {},
   ): Stream<U, K> {
+    return this.#process(name, processor, options, undefined);
+  }
+
+  /** `process`, marked as a built-in alerting operator when `alert` is given (ProcessNode.alert). */
+  #process<U>(
+    name: string,
+    processor: Processor<K, T, U>,
+    options: { stores?: StoreDefinition[] },
+    alert: 'crosses' | 'silence' | undefined,
+  ): Stream<U, K> {
     const builder = this.node.builder;
     const stores: StoreSpec[] = (options.stores ?? []).map((s) => {
       const ttlMs = durationMs(s.ttl);
@@ -408,6 +424,7 @@ export class KeyedStream<K, T> {
       ...(onTimer === undefined ? {} : { onTimer: builder.fn(onTimer.bind(processor) as UserFunction) }),
       stores,
       timerStore,
+      ...(alert === undefined ? {} : { alert }),
     });
     return new Stream<U, K>({ builder, id, keyFormat: this.node.keyFormat });
   }

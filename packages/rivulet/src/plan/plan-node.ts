@@ -269,6 +269,8 @@ export interface ProcessNode extends NodeBase<'process'> {
   readonly onTimer?: FunctionRef;
   readonly stores: readonly StoreSpec[];
   readonly timerStore: StoreSpec;
+  /** Set by the DSL's `crosses` and `silence`: the processor is that alerting operator (its outputs are alerts). */
+  readonly alert?: 'crosses' | 'silence';
 }
 
 /** Async mapping with at most `concurrency` calls in flight; results keep input order per key. */
