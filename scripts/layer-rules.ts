@@ -15,5 +15,9 @@ export const allowedImports: ReadonlyMap<string, readonly string[]> = new Map([
   ['nexmark', ['model', 'plan', 'dsl']],
   ['testing', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl']],
   ['server', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', '.']],
-  ['cli', ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', 'server', 'nexmark', '.']],
+  ['demo', ['model', 'log', 'plan', 'dsl', 'runtime', 'server', '.']],
+  [
+    'cli',
+    ['model', 'log', 'state', 'plan', 'connector', 'runtime', 'dsl', 'sql', 'server', 'nexmark', 'demo', '.'],
+  ],
 ]);

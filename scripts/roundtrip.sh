@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main job until `rivulet demo` lands: generate N visit records, append them to a 3-partition
+# A produce -> consume round trip through the CLI: generate N visit records, append them to a 3-partition
 # topic of a fresh embedded log with `rivulet produce`, read them back with `rivulet consume`, and check
 # that exactly the records sent came back (as a multiset, and in order per key).
 set -euo pipefail

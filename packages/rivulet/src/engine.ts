@@ -17,6 +17,8 @@ export class Engine {
   readonly log: Log;
   readonly #defaults: RunOptions;
   readonly #runs = new Set<PipelineRunner>();
+  /** Every run started on this engine, in start order, with the options it was started with. */
+  readonly #started = new Map<PipelineRunner, RunOptions>();
 
   private constructor(log: Log, defaults: RunOptions) {
     this.log = log;
@@ -31,10 +33,25 @@ export class Engine {
   async run(pipeline: Plan | { plan(): Plan }, options: RunOptions = {}): Promise<PipelineRunner> {
     const plan =
       'plan' in pipeline && typeof pipeline.plan === 'function' ? pipeline.plan() : (pipeline as Plan);
-    const runner = await PipelineRunner.start(this.log, plan, { ...this.#defaults, ...options });
+    const resolved = { ...this.#defaults, ...options };
+    const runner = await PipelineRunner.start(this.log, plan, resolved);
     this.#runs.add(runner);
+    this.#started.set(runner, resolved);
     runner.done.catch(() => undefined).finally(() => this.#runs.delete(runner));
     return runner;
+  }
+
+  /**
+   * The runs started on this engine, running, stopped and failed ones, in start order (a pipeline run
+   * twice appears twice). The list only grows while the engine is open.
+   */
+  runs(): PipelineRunner[] {
+    return [...this.#started.keys()];
+  }
+
+  /** The options `run` was started with, the engine's defaults merged in; undefined for another engine's run. */
+  runOptions(run: PipelineRunner): RunOptions | undefined {
+    return this.#started.get(run);
   }
 
   /**

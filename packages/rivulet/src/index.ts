@@ -5,13 +5,19 @@ export * from './model/index.ts';
 export { explainPlan, type Plan, type PlanIssue, validatePlan } from './plan/index.ts';
 export type {
   Boundary,
+  ConsumerLag,
   ErrorPolicies,
   ErrorPolicy,
+  OperatorMetrics,
   QueryableStore,
+  RunMetrics,
   RunOptions,
   RunStatus,
+  SinkLatency,
+  StepLatency,
   StoreEntry,
+  WatermarkLag,
   WindowEntry,
   WindowQuery,
 } from './runtime/index.ts';
-export { type RivuletServer, type ServerOptions, startServer } from './server/index.ts';
+export { type RivuletServer, type ServerLimits, type ServerOptions, startServer } from './server/index.ts';

@@ -9,10 +9,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodes, reportError } from './cli-error.ts';
 import { consumeCommand } from './consume-command.ts';
+import { demoCommand } from './demo-command.ts';
 import { logVerifyCommand } from './log-verify-command.ts';
 import { nexmarkGenerateCommand } from './nexmark-generate-command.ts';
 import { produceCommand } from './produce-command.ts';
 import { runCommand } from './run-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { topicsCreateCommand } from './topics-create-command.ts';
 import { topicsDeleteCommand } from './topics-delete-command.ts';
 import { topicsDescribeCommand } from './topics-describe-command.ts';
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
   program.addCommand(runCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(demoCommand());
   program.command('log').description('inspect the log files').addCommand(logVerifyCommand());
   program
     .command('nexmark')

@@ -20,6 +20,7 @@ export {
   unpackRecords,
 } from './packed-records.ts';
 export type { Partition } from './partition.ts';
+export type { PartitionStats } from './partition-stats.ts';
 export { Producer, type ProducerOptions, type SendResult } from './producer.ts';
 export {
   BATCH_HEADER_BYTES,

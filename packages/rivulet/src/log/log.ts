@@ -20,6 +20,7 @@ import type { LogClient } from './log-client.ts';
 import { OFFSETS_TOPIC, OffsetStore } from './offset-store.ts';
 import { Partition } from './partition.ts';
 import type { PartitionConfig } from './partition-config.ts';
+import type { PartitionStats } from './partition-stats.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import type { BatchProducer, EncodableRecord } from './record-batch.ts';
 import {
@@ -304,6 +305,17 @@ export class Log implements LogClient {
         ...(p.failure === undefined ? {} : { failure: { code: p.failure.code, message: p.failure.message } }),
       })),
     };
+  }
+
+  /**
+   * Every partition's size, ends and write counters (records and bytes appended, syncs and their
+   * durations) since the log was opened, by topic name then partition; internal topics included.
+   */
+  partitionStats(): PartitionStats[] {
+    this.#check();
+    return [...this.#topics.keys()]
+      .sort()
+      .flatMap((name) => this.#topics.get(name)!.partitions.map((p) => p.stats()));
   }
 
   /** Low-level append of already-normalised records to one partition (see Producer for the usual path). */

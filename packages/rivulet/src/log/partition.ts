@@ -1,12 +1,13 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError, failpoint } from '../model/index.ts';
+import { BucketHistogram, DURATION_BUCKETS_MS, EngineError, failpoint } from '../model/index.ts';
 import { fsyncDirectory, writeFileAtomic, writeFileAtomicAsync } from './atomic-file.ts';
 import type { AppendResult, FetchResult } from './fetch-result.ts';
 import { ioError } from './io-error.ts';
 import type { LogRecord } from './log-record.ts';
 import type { PartitionConfig } from './partition-config.ts';
 import { recoverPartition } from './partition-recovery.ts';
+import type { PartitionStats } from './partition-stats.ts';
 import type { ProducerStateTable, ProducerUndo } from './producer-state.ts';
 import {
   BATCH_HEADER_BYTES,
@@ -82,6 +83,10 @@ export class Partition {
   #committedOffset: number | undefined;
   #closed = false;
   #dataArrived: { promise: Promise<void>; resolve: () => void };
+  /** Counted when appends are acknowledged, and when syncs finish (stats()). */
+  #appendedRecords = 0;
+  #appendedBytes = 0;
+  readonly #syncs = new BucketHistogram(DURATION_BUCKETS_MS);
 
   private constructor(config: PartitionConfig) {
     this.config = config;
@@ -131,6 +136,28 @@ export class Partition {
     let total = 0;
     for (const segment of this.segments) total += segment.size;
     return total;
+  }
+
+  /** Size, ends and write counters since the partition was opened. */
+  stats(): PartitionStats {
+    return {
+      topic: this.config.topic,
+      partition: this.config.partition,
+      internal: this.config.topic.startsWith('__'),
+      sizeBytes: this.sizeBytes,
+      logStartOffset: this.#logStartOffset,
+      highWatermark: this.#highWatermark,
+      appendedRecords: this.#appendedRecords,
+      appendedBytes: this.#appendedBytes,
+      syncs: this.#syncs.snapshot(),
+    };
+  }
+
+  /** fdatasyncs `segment`, counting the sync and its duration once it succeeded. */
+  async #sync(segment: Segment): Promise<void> {
+    const started = performance.now();
+    await segment.sync();
+    this.#syncs.observe(performance.now() - started);
   }
 
   /** The reason this partition refuses work, if it does. */
@@ -346,6 +373,7 @@ export class Partition {
       }
     }
     if (buffers.length > 0) {
+      const writeStarted = performance.now();
       try {
         failpoint('log.append.before-write');
         await segment.write(buffers, byteLength);
@@ -363,13 +391,16 @@ export class Partition {
         return;
       }
       segment.noteWritten(buffers);
+      const firstOffset = this.#nextOffset;
       this.#nextOffset = next;
       failpoint('log.append.after-write');
       const durability = this.config.durability;
       if (durability.mode === 'fsync') {
         try {
-          // An O_DSYNC segment's write returned only once durable; otherwise fdatasync now.
-          if (!segment.syncWrites) await segment.sync();
+          // An O_DSYNC segment's write returned only once durable (it counts as the sync); otherwise
+          // fdatasync now.
+          if (segment.syncWrites) this.#syncs.observe(performance.now() - writeStarted);
+          else await this.#sync(segment);
         } catch (error) {
           this.#fail(
             new EngineError('LOG_FSYNC_FAILED', `fdatasync of ${segment.path()} failed`, {
@@ -386,6 +417,8 @@ export class Partition {
       }
       segment.readableSize = segment.size;
       this.#highWatermark = next;
+      this.#appendedRecords += next - firstOffset;
+      this.#appendedBytes += byteLength;
       this.#notifyReaders();
     }
     for (let i = 0; i < group.length; i++) {
@@ -398,7 +431,7 @@ export class Partition {
   #syncInterval(): void {
     this.#intervalSync = undefined;
     const segment = this.#active;
-    segment.sync().catch((error) => {
+    this.#sync(segment).catch((error) => {
       this.#fail(
         new EngineError('LOG_FSYNC_FAILED', `fdatasync of ${segment.path()} failed`, {
           cause: error,
@@ -447,7 +480,7 @@ export class Partition {
     const needsSync = this.config.durability.mode !== 'fsync';
     this.#sealing = this.#sealing
       .then(async () => {
-        if (needsSync) await old.sync();
+        if (needsSync) await this.#sync(old);
         failpoint('log.roll.before-seal');
         const { offsets, times } = old.indexFiles();
         await writeFileAtomicAsync(old.path('producers'), producers);
@@ -784,7 +817,7 @@ export class Partition {
     await this.#drainRun;
     await this.#sealing;
     try {
-      await this.#active.sync();
+      await this.#sync(this.#active);
     } catch (error) {
       this.#fail(
         new EngineError('LOG_FSYNC_FAILED', `fdatasync of ${this.#active.path()} failed`, {
@@ -842,7 +875,7 @@ export class Partition {
       fsyncDirectory(this.config.dir);
       failpoint('log.truncate.before-cut');
       target.truncateTo(position);
-      await target.sync();
+      await this.#sync(target);
     } catch (error) {
       const failure = ioError(error, `truncate ${this.#name()} to ${offset}`, this.#details());
       this.#fail(failure);
@@ -900,7 +933,7 @@ export class Partition {
     await this.#maintenance;
     if (this.#failure === undefined) {
       try {
-        await this.#active.sync();
+        await this.#sync(this.#active);
       } catch (error) {
         this.#fail(ioError(error, `final fdatasync of ${this.#name()}`));
       }

@@ -46,6 +46,17 @@ export const errorCodes = {
   STATE_BACKEND_FAILED: { domain: 'external', retryable: false },
   STATE_RESTORE_FAILED: { domain: 'external', retryable: false },
   STATE_CHANGELOG_DIVERGED: { domain: 'internal', retryable: false },
+  // the HTTP server (src/server): answered as JSON { code, message }
+  UNAUTHORIZED: { domain: 'user', retryable: false },
+  FORBIDDEN: { domain: 'user', retryable: false },
+  NOT_FOUND: { domain: 'user', retryable: false },
+  UNKNOWN_PIPELINE: { domain: 'user', retryable: false },
+  PAYLOAD_TOO_LARGE: { domain: 'user', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { domain: 'user', retryable: false },
+  RATE_LIMITED: { domain: 'user', retryable: true },
+  IDEMPOTENCY_KEY_REUSED: { domain: 'user', retryable: false },
+  /** The log is closed or failed an append (disk full, I/O or fsync error). */
+  LOG_UNAVAILABLE: { domain: 'external', retryable: true },
   // testing and fault injection
   FAILPOINT: { domain: 'internal', retryable: false },
   INTERNAL: { domain: 'internal', retryable: false },

@@ -1,3 +1,9 @@
+export {
+  BucketHistogram,
+  DURATION_BUCKETS_MS,
+  type HistogramSnapshot,
+  LATENCY_BUCKETS_MS,
+} from './bucket-histogram.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { EngineError, type EngineErrorOptions, isEngineError } from './engine-error.ts';

@@ -1,6 +1,14 @@
 import { availableParallelism } from 'node:os';
 import type { Log } from '../log/index.ts';
-import { type Clock, EngineError, isEngineError, type Serde, systemClock } from '../model/index.ts';
+import {
+  BucketHistogram,
+  type Clock,
+  DURATION_BUCKETS_MS,
+  EngineError,
+  isEngineError,
+  type Serde,
+  systemClock,
+} from '../model/index.ts';
 import {
   buildTopology,
   nodeLabel,
@@ -28,6 +36,7 @@ import { codecFor } from './format-codec.ts';
 import { generatorEnds } from './generator-input.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import { QueryableStore } from './queryable-store.ts';
+import { type ConsumerLag, type RunMetrics, runMetrics } from './run-metrics.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
@@ -135,8 +144,9 @@ export class PipelineRunner {
   /** Each store partition's changelog position as of the last checkpoint: what queries see. */
   #storePositions: OffsetTable = new Map();
   readonly #queryable = new Map<string, QueryableStore>();
-  /** The lag last computed, reported once the log is closed. */
-  #lastLag = 0;
+  /** The consumer lag last computed, reported once the log is closed. */
+  #lastConsumerLag: ConsumerLag[] = [];
+  readonly #checkpointDurations = new BucketHistogram(DURATION_BUCKETS_MS);
   #sequence = 0;
   #checkpoints = 0;
   #state: RunStatus['state'] = 'running';
@@ -160,6 +170,7 @@ export class PipelineRunner {
     const runner = new PipelineRunner(log, plan, options);
     const start = await runner.#prepare();
     // The first checkpoint is the start itself: nothing has been processed, stores restored to it.
+    const started = performance.now();
     await runner.#writeCheckpoint(
       [
         {
@@ -170,10 +181,14 @@ export class PipelineRunner {
           errors: [],
           late: [],
           storeEntries: [],
+          operators: [],
+          stepLatency: [],
+          sinkLatency: [],
         },
       ],
       runner.#endOffsets(),
     );
+    runner.#checkpointDurations.observe(performance.now() - started);
     await runner.#startExecutors(start);
     runner.#loop = runner.#run();
     return runner;
@@ -211,6 +226,21 @@ export class PipelineRunner {
     };
   }
 
+  /**
+   * The run's counters as of its last checkpoint (run-metrics.ts): per operator and task records in and
+   * out, step and sink latency, checkpoint durations, consumer and watermark lag, late, error and store
+   * counts. Cheap: it copies what the last cuts reported and reads the input partitions' ends.
+   */
+  metrics(): RunMetrics {
+    return runMetrics({
+      status: this.status(),
+      time: this.#options.clock.now(),
+      cuts: this.#cuts,
+      checkpointDuration: this.#checkpointDurations.snapshot(),
+      consumerLag: this.#consumerLag(),
+    });
+  }
+
   #watermarks(): Record<string, number | null> {
     const out: Record<string, number | null> = {};
     const lowest = new Map<string, number>();
@@ -240,23 +270,30 @@ export class PipelineRunner {
   }
 
   #lag(): number {
-    if (this.#log.closed) return this.#lastLag;
     let lag = 0;
+    for (const partition of this.#consumerLag()) lag += partition.lag;
+    return lag;
+  }
+
+  /**
+   * Per input partition, its end now minus the position of the last checkpoint (unbounded generator
+   * sources have no end and are left out); once the log is closed, what was last computed.
+   */
+  #consumerLag(): ConsumerLag[] {
+    if (this.#log.closed) return this.#lastConsumerLag;
+    const out: ConsumerLag[] = [];
     for (const [topic, partitions] of this.#positions) {
       const ends = this.#generatorEnds.get(topic);
-      if (ends !== undefined) {
-        for (const [p, position] of partitions) {
-          const end = ends[p] ?? 0;
-          if (Number.isFinite(end)) lag += Math.max(0, end - position);
-        }
-        continue;
+      if (ends === undefined && !this.#log.hasTopic(topic)) continue;
+      for (const [partition, position] of partitions) {
+        const end =
+          ends === undefined ? this.#log.partition(topic, partition).highWatermark : (ends[partition] ?? 0);
+        if (Number.isFinite(end))
+          out.push({ topic, partition, position, end, lag: Math.max(0, end - position) });
       }
-      if (!this.#log.hasTopic(topic)) continue;
-      for (const [p, position] of partitions)
-        lag += Math.max(0, this.#log.partition(topic, p).highWatermark - position);
     }
-    this.#lastLag = lag;
-    return lag;
+    this.#lastConsumerLag = out;
+    return out;
   }
 
   /** Whether the pipeline has a store named `name` (queryable or not). */
@@ -708,10 +745,12 @@ export class PipelineRunner {
    * moved to the recorded ends.
    */
   async #checkpoint(final: boolean): Promise<void> {
+    const started = performance.now();
     const cuts = await Promise.all(this.#executors.map((e) => (final ? e.stop() : e.cut())));
     const outputs = this.#endOffsets();
     if (!final) for (const executor of this.#executors) executor.resume();
     await this.#writeCheckpoint(cuts, outputs);
+    this.#checkpointDurations.observe(performance.now() - started);
   }
 
   /** The end offset of every partition the pipeline writes. */

@@ -39,6 +39,7 @@ import { ToTableOperator } from './operators/to-table-operator.ts';
 import { WindowAggregateOperator } from './operators/window-aggregate-operator.ts';
 import { WindowOperator, type WindowStateStore } from './operators/window-operator.ts';
 import type { OutputWriter } from './output-writer.ts';
+import type { OperatorMetrics, SinkLatency } from './run-metrics.ts';
 import type { TimerStore } from './timer-store.ts';
 
 /** What a task gives its operators: its stores, its output writers, and the error policies. */
@@ -74,6 +75,13 @@ export interface TaskGraph {
   restoreTimeState(state: Record<string, unknown>): void;
   /** Late records so far, per windowed aggregation and stream-stream join (by its label). */
   lateRecords(): Array<[string, number]>;
+  /**
+   * Records in and out of every operator since the task started, for the task `task`; the writers of
+   * repartition topics have no node id. A two-sided operator counts what reached either side.
+   */
+  operatorMetrics(task: string): OperatorMetrics[];
+  /** End-to-end latency at each of the task's user-topic sinks. */
+  sinkLatencies(task: string): SinkLatency[];
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -170,6 +178,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     }
   }
   for (const operator of operators.values()) operator.errors = env.errors;
+  const repartitionSinks: SinkOperator[] = [];
   for (const repartition of sub.repartitions) {
     const sink = new SinkOperator(
       `repartition ${repartition.topic}`,
@@ -180,6 +189,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
     );
     sink.errors = env.errors;
     operators.get(repartition.keyByNodeId)!.children.push(sink);
+    repartitionSinks.push(sink);
   }
   const asyncOperators = [...operators.values()].filter(
     (o): o is MapAsyncOperator => o instanceof MapAsyncOperator,
@@ -246,6 +256,29 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
             o instanceof TemporalJoinOperator,
         )
         .map((o) => [o.label, o.lateRecords]),
+    operatorMetrics: (task) => {
+      const out: OperatorMetrics[] = [];
+      for (const [nodeId, operator] of operators) {
+        let recordsIn = operator.recordsIn;
+        for (const side of operator.inputs ?? []) recordsIn += side.recordsIn;
+        out.push({ operator: operator.label, nodeId, task, recordsIn, recordsOut: operator.recordsOut });
+      }
+      for (const sink of repartitionSinks)
+        out.push({
+          operator: sink.label,
+          nodeId: null,
+          task,
+          recordsIn: sink.recordsIn,
+          recordsOut: sink.recordsOut,
+        });
+      return out;
+    },
+    sinkLatencies: (task) =>
+      [...operators.values()].flatMap((o) =>
+        o instanceof SinkOperator && o.latency !== undefined
+          ? [{ operator: o.label, task, histogram: o.latency.snapshot() }]
+          : [],
+      ),
     restoreTimeState: (state) => {
       // Downstream first, so a watermark an upstream operator re-sends meets restored state.
       for (const [id, operator] of [...operators].reverse())
@@ -443,6 +476,8 @@ function createOperator(
         codecFor(node.keyFormat, plan),
         codecFor(node.valueFormat, plan),
         env.writer(node.topic),
+        undefined,
+        env.clock,
       );
     case 'mapAsync':
       return new MapAsyncOperator(label, fn(node.fn) as never, node.concurrency);

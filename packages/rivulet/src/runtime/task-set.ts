@@ -1,7 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { FetchResult, LogClient, PartitionClient } from '../log/index.ts';
-import { type Clock, EngineError, isEngineError, type Serde } from '../model/index.ts';
+import {
+  BucketHistogram,
+  type Clock,
+  DURATION_BUCKETS_MS,
+  EngineError,
+  isEngineError,
+  type Serde,
+} from '../model/index.ts';
 import type { Plan, SourceNode, SubTopology, Topology } from '../plan/index.ts';
 import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
 import type { TaskTimeState } from './checkpoint.ts';
@@ -12,6 +19,7 @@ import { codecFor } from './format-codec.ts';
 import { END_OF_INPUT_WATERMARK, GeneratorInput } from './generator-input.ts';
 import type { WindowStateStore } from './operators/window-operator.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
+import type { OperatorMetrics, SinkLatency, StepLatency } from './run-metrics.ts';
 import { StreamRecord } from './stream-record.ts';
 import { buildTaskGraph, type TaskGraph, type TaskInput } from './task-graph.ts';
 import { type RangeStore, TimerStore } from './timer-store.ts';
@@ -51,7 +59,7 @@ export interface TaskStart {
 /**
  * What a set of tasks reports at a checkpoint cut, taken while none of its batches is in flight and
  * after its outputs and store changes were appended: the next input offsets, the store positions, and
- * its running totals.
+ * its running totals and metrics (plain data: a cut crosses postMessage from a worker).
  */
 export interface TaskCut {
   inputs: OffsetTable;
@@ -63,6 +71,12 @@ export interface TaskCut {
   late: Array<[string, number]>;
   /** Entries per store as the cut flushed them (approximate for TTL stores), summed over the set's tasks. */
   storeEntries: Array<[string, number]>;
+  /** Records in and out per operator and task since the set started. */
+  operators: OperatorMetrics[];
+  /** Per task, the processing time of its steps. */
+  stepLatency: StepLatency[];
+  /** Per user-topic sink and task, the end-to-end latency of the records written. */
+  sinkLatency: SinkLatency[];
 }
 
 export interface TaskSetConfig {
@@ -106,6 +120,8 @@ interface Task {
   /** Whether the graph was told its global tables are loaded (TaskGraph.globalTablesLoaded). */
   globalTablesLoaded: boolean;
   graph: TaskGraph;
+  /** Time spent delivering input batches, one observation per step that delivered any (ms). */
+  steps: BucketHistogram;
 }
 
 /**
@@ -122,6 +138,9 @@ export class TaskSet {
   readonly #tasks: Task[] = [];
   readonly #writers = new Map<string, PartitionedWriter>();
   #recordsIn = 0;
+  /** Time spent in #deliver (ms) and its calls, since #fetchAll last reset them for a task. */
+  #deliverMs = 0;
+  #deliveries = 0;
   /** The previous step's output appends. */
   #appending: Promise<void> = Promise.resolve();
 
@@ -225,7 +244,16 @@ export class TaskSet {
         endSignalled: false,
       }));
     });
-    return { sub, partition, cursors, stores, globalStores, globalTablesLoaded: false, graph };
+    return {
+      sub,
+      partition,
+      cursors,
+      stores,
+      globalStores,
+      globalTablesLoaded: false,
+      graph,
+      steps: new BucketHistogram(DURATION_BUCKETS_MS),
+    };
   }
 
   /** Partitions of a topic the tasks read, or of the generator source named so. */
@@ -332,6 +360,9 @@ export class TaskSet {
           .flatMap((t) => t.stores.map((store): [string, number] => [store.name, store.approximateCount()]))
           .reduce((sum, [name, n]) => sum.set(name, (sum.get(name) ?? 0) + n), new Map<string, number>()),
       ],
+      operators: this.#tasks.flatMap((t) => t.graph.operatorMetrics(taskId(t))),
+      stepLatency: this.#tasks.map((t) => ({ task: taskId(t), histogram: t.steps.snapshot() })),
+      sinkLatency: this.#tasks.flatMap((t) => t.graph.sinkLatencies(taskId(t))),
     };
   }
 
@@ -378,6 +409,8 @@ export class TaskSet {
         task.graph.globalTablesLoaded();
       }
       const loading = task.cursors.some((c) => c.position < c.loadUntil);
+      this.#deliverMs = 0;
+      this.#deliveries = 0;
       for (const cursor of task.cursors) {
         if ((loadingGlobal && !cursor.input.global) || (loading && !cursor.input.table)) continue;
         if (cursor.generator !== undefined) {
@@ -442,6 +475,7 @@ export class TaskSet {
         cursor.position = fetched.nextOffset;
         processed += records.length;
       }
+      if (this.#deliveries > 0) task.steps.observe(this.#deliverMs);
     }
     this.#recordsIn += processed - controls;
     return processed;
@@ -490,14 +524,17 @@ export class TaskSet {
     watermarkMoved: boolean,
   ): Promise<void> {
     const targets = cursor.input.targets;
+    const started = performance.now();
     try {
       const last = targets.length - 1;
-      for (let t = 0; t <= last; t++) targets[t]!.process(t === last ? batch : batch.map((r) => r.copy()));
+      for (let t = 0; t <= last; t++) targets[t]!.receive(t === last ? batch : batch.map((r) => r.copy()));
       await cursor.input.settle();
       if (watermarkMoved) {
         const { current, idle } = cursor.watermark!;
         for (const target of targets) target.onWatermark(current, idle);
       }
+      this.#deliverMs += performance.now() - started;
+      this.#deliveries++;
     } catch (error) {
       const offset =
         isEngineError(error) && typeof error.details.offset === 'number' ? error.details.offset : lastOffset;

@@ -199,7 +199,7 @@ export class TestDriver {
         );
       }
       const last = input.targets.length - 1;
-      for (let i = 0; i <= last; i++) input.targets[i]!.process([i === last ? record : record.copy()]);
+      for (let i = 0; i <= last; i++) input.targets[i]!.receive([i === last ? record : record.copy()]);
     }
   }
 

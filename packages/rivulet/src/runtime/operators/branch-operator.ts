@@ -34,7 +34,10 @@ export class BranchOperator extends Operator {
       routed[index]!.push(record);
     }
     routed.forEach((records, index) => {
-      if (records.length > 0) this.outputs[index]?.process(records);
+      const output = this.outputs[index];
+      if (records.length === 0 || output === undefined) return;
+      this.recordsOut += records.length;
+      output.receive(records);
     });
   }
 }

@@ -18,9 +18,10 @@ export class UserContext {
 }
 
 /**
- * A node of a task's operator graph. `process` takes a batch it then owns (it may change the records in
- * place) and passes results to its children synchronously; when a stream fans out, every child but the
- * last gets copies, so no two branches share a record. A user function that throws becomes
+ * A node of a task's operator graph. `receive` takes a batch it then owns (it may change the records in
+ * place), counts it and hands it to `process`, which passes results to its children synchronously; when
+ * a stream fans out, every child but the last gets copies, so no two branches share a record. Batches
+ * are always handed over through `receive` (never `process`), so `recordsIn` counts every one. A user function that throws becomes
  * PROCESSING_FAILED naming the operator, and the pipeline's error policy decides: under `fail` it is
  * thrown; under `skip` or `deadLetter` the record is dropped here and the batch goes on.
  */
@@ -31,6 +32,12 @@ export abstract class Operator {
   errors: ErrorRouter | undefined;
   protected boundary: Boundary = 'process';
   protected readonly context = new UserContext();
+  /**
+   * Records received and records passed on (to the children, or written by a sink) since the task
+   * started: one add per batch, read at checkpoint cuts for metrics.
+   */
+  recordsIn = 0;
+  recordsOut = 0;
 
   constructor(label: string) {
     this.label = label;
@@ -49,6 +56,12 @@ export abstract class Operator {
    * (TaskGraph.globalTablesLoaded). Nothing by default.
    */
   globalTablesLoaded(): void {}
+
+  /** Counts the batch in and processes it: how parents and task inputs hand batches over. */
+  receive(batch: StreamRecord[]): void {
+    this.recordsIn += batch.length;
+    this.process(batch);
+  }
 
   abstract process(batch: StreamRecord[]): void;
 
@@ -77,9 +90,10 @@ export abstract class Operator {
   protected emit(batch: StreamRecord[]): void {
     const children = this.children;
     const last = children.length - 1;
+    this.recordsOut += batch.length;
     if (last < 0 || batch.length === 0) return;
-    for (let i = 0; i < last; i++) children[i]!.process(batch.map((r) => r.copy()));
-    children[last]!.process(batch);
+    for (let i = 0; i < last; i++) children[i]!.receive(batch.map((r) => r.copy()));
+    children[last]!.receive(batch);
   }
 
   /** Applies the error policy to a failed record: throws, or returns so the caller drops the record. */

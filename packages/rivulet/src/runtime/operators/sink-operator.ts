@@ -1,4 +1,4 @@
-import type { Serde } from '../../model/index.ts';
+import { BucketHistogram, LATENCY_BUCKETS_MS, type Serde } from '../../model/index.ts';
 import type { OutputWriter } from '../output-writer.ts';
 import type { StreamRecord } from '../stream-record.ts';
 import { Operator } from './operator.ts';
@@ -6,12 +6,17 @@ import { Operator } from './operator.ts';
 /**
  * Encodes records with the sink's key and value formats and hands them to the writer (a user topic, or a
  * repartition topic). A record whose key is undefined or null is written without a key; a null value
- * is a tombstone. An unencodable value surfaces as the serde's error naming this operator.
+ * is a tombstone. An unencodable value surfaces as the serde's error naming this operator. `recordsOut`
+ * counts the records written.
  */
 export class SinkOperator extends Operator {
+  /** End-to-end latency of the records written (clock minus record timestamp, ms), when measured. */
+  readonly latency: BucketHistogram | undefined;
+
   /**
    * `watermarkSource`, for a repartition topic: the writing task's partition, under which its watermarks
-   * are written to the topic (user topics get no watermarks).
+   * are written to the topic (user topics get no watermarks). `clock`: processing time, for a sink
+   * whose end-to-end latency is measured (user topics).
    */
   constructor(
     label: string,
@@ -19,9 +24,11 @@ export class SinkOperator extends Operator {
     private readonly valueSerde: Serde<unknown>,
     private readonly writer: OutputWriter,
     private readonly watermarkSource?: number,
+    private readonly clock?: () => number,
   ) {
     super(label);
     this.boundary = 'produce';
+    this.latency = clock === undefined ? undefined : new BucketHistogram(LATENCY_BUCKETS_MS);
   }
 
   override onWatermark(watermark: number, idle: boolean): void {
@@ -29,6 +36,9 @@ export class SinkOperator extends Operator {
   }
 
   process(batch: StreamRecord[]): void {
+    const latency = this.latency;
+    const now = latency === undefined ? 0 : this.clock!();
+    let written = 0;
     for (const record of batch) {
       let key: Uint8Array | null;
       let value: Uint8Array | null;
@@ -40,6 +50,9 @@ export class SinkOperator extends Operator {
         continue;
       }
       this.writer.write(key, value, record.timestamp, record.headers);
+      latency?.observe(now - record.timestamp);
+      written++;
     }
+    this.recordsOut += written;
   }
 }

@@ -151,7 +151,7 @@ export class StreamStreamJoinOperator extends Operator {
     if (late.length > 0) {
       this.lateRecords += late.length;
       const last = this.late.length - 1;
-      for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+      for (let i = 0; i <= last; i++) this.late[i]!.receive(i === last ? late : late.map((r) => r.copy()));
     }
   }
 

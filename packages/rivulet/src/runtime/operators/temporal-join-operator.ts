@@ -199,7 +199,7 @@ export class TemporalJoinOperator extends Operator {
     for (const record of late) record.value = { side: sideNames[side], value: record.value };
     this.lateRecords += late.length;
     const last = this.late.length - 1;
-    for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+    for (let i = 0; i <= last; i++) this.late[i]!.receive(i === last ? late : late.map((r) => r.copy()));
   }
 
   #onInputWatermark(side: Side, watermark: number, idle: boolean): void {

@@ -115,7 +115,7 @@ export abstract class WindowOperator extends Operator {
     if (late.length === 0) return;
     this.lateRecords += late.length;
     const last = this.late.length - 1;
-    for (let i = 0; i <= last; i++) this.late[i]!.process(i === last ? late : late.map((r) => r.copy()));
+    for (let i = 0; i <= last; i++) this.late[i]!.receive(i === last ? late : late.map((r) => r.copy()));
   }
 
   /**
