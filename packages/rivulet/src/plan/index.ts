@@ -42,6 +42,13 @@ export {
   type WindowSpec,
 } from './plan-node.ts';
 export {
+  planSinkTopics,
+  planSourceTopics,
+  type RenamePlanOptions,
+  renamePlan,
+  suffixedName,
+} from './rename-plan.ts';
+export {
   buildTopology,
   changelogTopicName,
   internalValueFormat,

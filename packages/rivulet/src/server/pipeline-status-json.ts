@@ -1,19 +1,10 @@
-import type { PipelineRunner } from '../runtime/index.ts';
+import type { PipelineRunner, RunStatus } from '../runtime/index.ts';
 
 /** A run's status as JSON (RunStatus with `name` for `pipeline`, the error as `{ code, message }`). */
-export interface PipelineStatusJson {
+export type PipelineStatusJson = Omit<RunStatus, 'pipeline' | 'lastCheckpointSequence' | 'error'> & {
   name: string;
-  state: 'running' | 'stopped' | 'failed';
-  recordsIn: number;
-  lag: number;
-  checkpoints: number;
-  workers: number;
-  errors: Record<string, { skipped: number; deadLettered: number }>;
-  late: Record<string, number>;
-  storeEntries: Record<string, number>;
-  watermarks: Record<string, number | null>;
   error?: { code: string; message: string };
-}
+};
 
 /** `run.status()` as the API sends it (/api/pipelines, /api/live). */
 export function pipelineStatusJson(run: PipelineRunner): PipelineStatusJson {

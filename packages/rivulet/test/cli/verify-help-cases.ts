@@ -130,6 +130,11 @@ export function verifyHelpCases(it: CaseRegistrar): void {
       ['consume'],
       ['log'],
       ['log', 'verify'],
+      ['run'],
+      ['serve'],
+      ['demo'],
+      ['reprocess'],
+      ['diff'],
     ];
     const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
     results.forEach((r, i) => {
