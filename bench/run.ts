@@ -2,7 +2,8 @@
  * Benchmark dispatcher: `npm run bench -- <suite> [--json] [--repeat N] [--quick] [--scale F]`.
  * Prints the machine and the load average before and after (the machines are shared), then the suite's
  * medians as a table, or with `--json` one JSON object per result on stdout (DESIGN.md §7) with the
- * machine, load and bar verdicts on stderr. Exits 1 on a bad command line or a failed suite; a missed
+ * machine, load and bar verdicts on stderr. Progress goes to stderr only: a bar on a terminal
+ * (bench/progress-bar.ts), else the suite's plain progress lines. Exits 1 on a bad command line or a failed suite; a missed
  * bar is reported, not an error.
  */
 import { parseCliOptions, USAGE } from './cli-options.ts';
@@ -10,6 +11,7 @@ import { joinsSuite } from './joins/joins-suite.ts';
 import { logSuite } from './log/log-suite.ts';
 import { loadAverage, machineInfo } from './machine-info.ts';
 import { nexmarkSuite } from './nexmark/nexmark-suite.ts';
+import { createProgress } from './progress-bar.ts';
 import { barLines, humanReport, machineLines, resultJson } from './report-printer.ts';
 import { runtimeSuite } from './runtime/runtime-suite.ts';
 import type { Suite } from './suite.ts';
@@ -44,12 +46,23 @@ async function main(): Promise<number> {
   info(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`);
   info(`load average before: ${loadAverage()}`);
   const started = performance.now();
-  const report = await suite.run({
-    repeat: options.repeat,
-    quick: options.quick,
-    scale: options.scale,
-    progress: (line) => process.stderr.write(`  ${line}\n`),
-  });
+  const plain = (line: string): void => {
+    process.stderr.write(`  ${line}\n`);
+  };
+  // The nexmark suite counts its cases up front and draws its own bar over them; every other suite's
+  // progress lines are its steps, shown as a bar on a terminal.
+  const progress = suite === nexmarkSuite ? undefined : createProgress(undefined, plain, suite.name);
+  let report: Awaited<ReturnType<Suite['run']>>;
+  try {
+    report = await suite.run({
+      repeat: options.repeat,
+      quick: options.quick,
+      scale: options.scale,
+      progress: progress === undefined ? plain : (line) => progress.step(line),
+    });
+  } finally {
+    progress?.stop();
+  }
   info(`load average after:  ${loadAverage()}`);
   info(
     `suite '${suite.name}' took ${((performance.now() - started) / 1000).toFixed(1)} s, ${options.repeat} repeat(s)`,

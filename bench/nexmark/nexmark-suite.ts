@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createProgress, type Progress } from '../progress-bar.ts';
 import { summarizeProfile } from '../runtime/cpu-profile-summary.ts';
 import { SampleSet } from '../sample-set.ts';
 import type { BenchResult, Suite, SuiteOptions, SuiteReport } from '../suite.ts';
@@ -25,7 +26,6 @@ import { type NexmarkCaseOutcome, type NexmarkCaseRequest, runNexmarkCaseProcess
 import type { EventConfig } from './nexmark-events.ts';
 import { nexmarkTable } from './nexmark-table.ts';
 import type { PeerKind } from './peer-cases.ts';
-import { createProgress, type Progress } from './progress-bar.ts';
 import { RXJS_MISSING, RXJS_QUERIES } from './rxjs-peers.ts';
 
 const SUITE = 'nexmark';

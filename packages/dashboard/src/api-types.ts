@@ -60,6 +60,21 @@ export interface TopicSizes {
   partitions: { partition: number; highWatermark: number; sizeBytes: number }[];
 }
 
+/** Latency over the interval since the previous snapshot (ms): bucket upper bounds, null without data. */
+export interface IntervalLatency {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface PipelineLatency {
+  pipeline: string;
+  /** Processing time of the tasks' steps. */
+  step: IntervalLatency;
+  /** End-to-end latency per sink operator. */
+  sinks: ({ operator: string } & IntervalLatency)[];
+}
+
 /** What WS /api/live pushes every second. */
 export interface LiveSnapshot {
   type: 'snapshot';
@@ -67,6 +82,8 @@ export interface LiveSnapshot {
   pipelines: PipelineStatus[];
   operators: OperatorCounters[];
   topics: TopicSizes[];
+  /** Absent from servers before the latency percentiles. */
+  latency?: PipelineLatency[];
 }
 
 export interface TopicSummary {

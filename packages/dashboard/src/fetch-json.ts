@@ -1,3 +1,5 @@
+import { authHeaders, reportUnauthorized } from './auth-token.ts';
+
 /** An HTTP error answered by the server: its stable `code` and message (`{code, message}` bodies). */
 export class ApiError extends Error {
   readonly code: string;
@@ -11,12 +13,14 @@ export class ApiError extends Error {
 }
 
 /**
- * GETs a same-origin JSON resource (no credentials: the dashboard reads open read routes, see
- * docs/dashboard.md). Resolves with the parsed body on 2xx; rejects with an ApiError
+ * GETs a same-origin JSON resource, with `Authorization: Bearer` when the user gave a token (a 401
+ * asks for one: auth-token.ts, docs/dashboard.md). Resolves with the parsed body on 2xx; rejects with an ApiError
  * carrying the server's code otherwise (or HTTP_<status> when the body is not the error JSON).
  */
 export async function fetchJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, signal === undefined ? {} : { signal });
+  const headers = authHeaders();
+  const response = await fetch(path, signal === undefined ? { headers } : { headers, signal });
+  if (response.status === 401) reportUnauthorized();
   const text = await response.text();
   let body: unknown;
   try {

@@ -13,7 +13,13 @@ export interface HistoryPoint {
   rates: Map<string, OperatorRate>;
   /** Keyed by pipeline name, then watermark name. */
   watermarks: Map<string, Map<string, number | null>>;
+  /** Keyed by pipeline name, then latencySeries(...): ms over the interval, null without observations. */
+  latency: Map<string, Map<string, number | null>>;
 }
+
+/** The name of one latency series: `step p50`, or a sink's `<operator> p99`. */
+export const latencySeries = (source: 'step' | string, percentile: 'p50' | 'p99'): string =>
+  `${source} ${percentile}`;
 
 export const operatorKey = (pipeline: string, operator: string): string => `${pipeline}\u0000${operator}`;
 
@@ -72,6 +78,18 @@ export class LiveHistory {
           pipelineName(p),
           new Map(Object.entries(p.watermarks ?? {})),
         ]),
+      ),
+      latency: new Map(
+        (snapshot.latency ?? []).map((l) => {
+          const series = new Map<string, number | null>();
+          series.set(latencySeries('step', 'p50'), l.step.p50);
+          series.set(latencySeries('step', 'p99'), l.step.p99);
+          for (const sink of l.sinks) {
+            series.set(latencySeries(sink.operator, 'p50'), sink.p50);
+            series.set(latencySeries(sink.operator, 'p99'), sink.p99);
+          }
+          return [l.pipeline, series];
+        }),
       ),
     };
     this.points.push(point);

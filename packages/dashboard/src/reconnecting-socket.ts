@@ -1,3 +1,5 @@
+import { socketProtocols } from './auth-token.ts';
+
 export type SocketState = 'connecting' | 'open' | 'closed';
 
 export interface ReconnectingSocketOptions {
@@ -31,7 +33,14 @@ export class ReconnectingSocket {
     if (this.#closed) return;
     this.#options.onState?.('connecting');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(`${scheme}//${location.host}${this.#options.path}`);
+    const url = `${scheme}//${location.host}${this.#options.path}`;
+    // The token, if any, rides as a subprotocol (a browser WebSocket cannot send headers).
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, socketProtocols());
+    } catch {
+      socket = new WebSocket(url); // a token with characters a subprotocol cannot hold
+    }
     this.#socket = socket;
     socket.onopen = () => {
       if (this.#closed) return;

@@ -16,6 +16,7 @@ export type {
   SinkLatency,
   StepLatency,
   StoreEntry,
+  StoreRestoreProgress,
   WatermarkLag,
   WindowEntry,
   WindowQuery,

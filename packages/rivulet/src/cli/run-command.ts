@@ -1,7 +1,8 @@
 /**
  * `rivulet run <module>`: runs the pipeline a module exports by default (a DSL Pipeline, or a Plan) on
  * the embedded log in --data-dir, printing a one-line status per second (records in, lag, checkpoints)
- * unless --quiet. SIGINT/SIGTERM stop it gracefully: a
+ * unless --quiet. While it starts, stores restored from their changelogs show their progress on stderr (a
+ * bar on a TTY, else plain lines; not with --quiet). SIGINT/SIGTERM stop it gracefully: a
  * final checkpoint, stores closed, the log closed, exit 0. A processing error stops it with exit 1 and
  * the error naming operator, topic, partition and offset. `.ts` modules are loaded through tsx.
  */
@@ -11,6 +12,7 @@ import { loadPipelineModule } from '../runtime/index.ts';
 import { type RivuletServer, startServer } from '../server/index.ts';
 import { dataDirOption } from './open-log.ts';
 import { parseDurationMs, parseNonNegativeInteger, parsePositiveInteger } from './option-parsers.ts';
+import { restoreProgressReporter } from './progress-reporter.ts';
 
 interface RunOptions {
   dataDir: string;
@@ -65,15 +67,19 @@ export function runCommand(): Command {
         ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
       },
     });
+    const restoring = options.quiet === true ? undefined : await restoreProgressReporter();
     let run: Awaited<ReturnType<typeof engine.run>>;
     try {
       run = await engine.run(pipeline, {
         module: modulePath,
         ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
+        ...(restoring === undefined ? {} : { onRestoreProgress: restoring.onRestoreProgress }),
       });
     } catch (error) {
       await engine.close();
       throw error;
+    } finally {
+      restoring?.stop();
     }
     let server: RivuletServer | undefined;
     if (options.http !== undefined) {

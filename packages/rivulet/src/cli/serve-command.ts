@@ -4,7 +4,8 @@
  * at `/`. The admin token is $RIVULET_TOKEN, else a random one printed once to stderr; the read-only
  * token is $RIVULET_READ_TOKEN (unset: read routes are open). SIGINT/SIGTERM: the pipelines stop
  * gracefully (final checkpoint), the server closes, then the log; exit 0. A pipeline failing does not
- * stop the server (/readyz turns 503 and names it).
+ * stop the server (/readyz turns 503 and names it). While a pipeline starts, stores restored from their
+ * changelogs show their progress on stderr (a bar on a TTY, else plain lines).
  */
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
@@ -13,6 +14,7 @@ import { loadPipelineModule } from '../runtime/index.ts';
 import { findDashboardDir, startServer } from '../server/index.ts';
 import { dataDirOption } from './open-log.ts';
 import { parseNonNegativeInteger, parsePositiveInteger } from './option-parsers.ts';
+import { restoreProgressReporter } from './progress-reporter.ts';
 
 interface ServeOptions {
   dataDir: string;
@@ -22,6 +24,7 @@ interface ServeOptions {
   stateDir?: string;
   parallelism?: number;
   dashboardDir?: string;
+  allowedHost: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -58,6 +61,12 @@ export function serveCommand(): Command {
         .default(undefined, 'the number of cores'),
     )
     .option(
+      '--allowed-host <name>',
+      'also answer requests whose Host header is this name (repeatable; on a loopback address only loopback names are answered otherwise)',
+      collect,
+      [],
+    )
+    .option(
       '--dashboard-dir <dir>',
       'directory of the built dashboard (default: packages/dashboard/dist when built)',
     )
@@ -85,16 +94,23 @@ export function serveCommand(): Command {
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
       for (const { module, plan } of plans) {
-        await engine.run(plan, {
-          module,
-          ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
-        });
+        const restoring = await restoreProgressReporter({ prefix: `${plan.pipeline}: ` });
+        try {
+          await engine.run(plan, {
+            module,
+            ...(options.parallelism === undefined ? {} : { parallelism: options.parallelism }),
+            onRestoreProgress: restoring.onRestoreProgress,
+          });
+        } finally {
+          restoring.stop();
+        }
         process.stderr.write(`running pipeline ${plan.pipeline} (${module})\n`);
       }
       server = await startServer(engine, {
         host: options.host,
         port: options.port,
         token,
+        allowedHosts: options.allowedHost,
         ...(readToken === undefined || readToken === '' ? {} : { readToken }),
         ...(dashboardDir === undefined ? {} : { dashboardDir }),
       });

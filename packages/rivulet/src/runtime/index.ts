@@ -29,5 +29,6 @@ export type {
 } from './run-metrics.ts';
 export { StreamRecord } from './stream-record.ts';
 export { buildTaskGraph, type TaskEnvironment, type TaskGraph, type TaskInput } from './task-graph.ts';
+export type { StoreRestoreProgress } from './task-set.ts';
 export { type RangeStore, TimerStore } from './timer-store.ts';
 export { type WindowEntry, WindowQuery } from './window-query.ts';

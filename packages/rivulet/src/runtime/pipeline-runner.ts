@@ -40,7 +40,13 @@ import { type ConsumerLag, type RunMetrics, runMetrics } from './run-metrics.ts'
 import type { TaskExecutor } from './task-executor.ts';
 import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
-import { type TaskAssignment, type TaskCut, TaskSet, type TaskStart } from './task-set.ts';
+import {
+  type StoreRestoreProgress,
+  type TaskAssignment,
+  type TaskCut,
+  TaskSet,
+  type TaskStart,
+} from './task-set.ts';
 import { WindowQuery } from './window-query.ts';
 import { WorkerExecutor } from './worker-executor.ts';
 import type { WorkerData } from './worker-protocol.ts';
@@ -68,6 +74,13 @@ export interface RunOptions {
   module?: string;
   /** The export of `module` holding the pipeline (default 'default'). */
   exportName?: string;
+  /**
+   * Called while the run starts, as stores replay their changelogs: per store partition, after each
+   * replayed batch (from worker threads: at most every 100 ms per store partition, plus the last report,
+   * whose `offset` is `upToOffset`). Not called for a store partition with nothing to replay. What it
+   * throws is ignored.
+   */
+  onRestoreProgress?: (progress: StoreRestoreProgress) => void;
 }
 
 export interface RunStatus {
@@ -109,6 +122,7 @@ interface ResolvedOptions {
   parallelism: number;
   module: string | undefined;
   exportName: string;
+  onRestoreProgress: ((progress: StoreRestoreProgress) => void) | undefined;
 }
 
 /**
@@ -636,7 +650,7 @@ export class PipelineRunner {
         upstreamTasks: this.#upstreamTasks,
       });
       try {
-        await tasks.restore(start);
+        await tasks.restore(start, options.onRestoreProgress);
       } catch (error) {
         await tasks.close().catch(() => undefined);
         throw error;
@@ -681,8 +695,14 @@ export class PipelineRunner {
         upstreamTasks: [...this.#upstreamTasks],
         repartitionGroupByKey: [...this.#coPartitioned],
         idleWaitMs: options.commitIntervalMs,
+        restoreProgress: options.onRestoreProgress !== undefined,
       };
-      return WorkerExecutor.start(this.#log, data, `worker ${w} of pipeline '${this.plan.pipeline}'`);
+      return WorkerExecutor.start(
+        this.#log,
+        data,
+        `worker ${w} of pipeline '${this.plan.pipeline}'`,
+        options.onRestoreProgress,
+      );
     });
     const started = await Promise.allSettled(starting);
     this.#executors = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -846,5 +866,18 @@ function resolveOptions(options: RunOptions): ResolvedOptions {
     parallelism,
     module,
     exportName: options.exportName ?? 'default',
+    onRestoreProgress: ignoringErrors(options.onRestoreProgress),
+  };
+}
+
+/** `callback`, whose throws are ignored (a progress display must not fail a run). */
+function ignoringErrors<T>(callback: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+  if (callback === undefined) return undefined;
+  return (value) => {
+    try {
+      callback(value);
+    } catch {
+      // ignored
+    }
   };
 }

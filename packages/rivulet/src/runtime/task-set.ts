@@ -10,7 +10,7 @@ import {
   type Serde,
 } from '../model/index.ts';
 import type { Plan, SourceNode, SubTopology, Topology } from '../plan/index.ts';
-import { createKeyValueStore, type KeyValueStore } from '../state/index.ts';
+import { createKeyValueStore, type KeyValueStore, type RestoreProgress } from '../state/index.ts';
 import type { TaskTimeState } from './checkpoint.ts';
 import { type OffsetTable, setOffset } from './checkpoint.ts';
 import { CombinedWatermark } from './combined-watermark.ts';
@@ -44,6 +44,11 @@ function taskId(task: { sub: SubTopology; partition: number }): string {
 export interface TaskAssignment {
   subTopology: number;
   partition: number;
+}
+
+/** A store partition's restore progress (RestoreProgress with the task's partition). */
+export interface StoreRestoreProgress extends RestoreProgress {
+  readonly partition: number;
 }
 
 /**
@@ -264,11 +269,18 @@ export class TaskSet {
     );
   }
 
-  /** Restores every store to its start offset and sets every input's position. */
-  async restore(start: TaskStart): Promise<void> {
+  /**
+   * Restores every store to its start offset and sets every input's position. `onProgress` is called
+   * after every replayed changelog batch (not when a store is already at its offset).
+   */
+  async restore(start: TaskStart, onProgress?: (progress: StoreRestoreProgress) => void): Promise<void> {
     for (const task of this.#tasks) {
+      const partition = task.partition;
       for (const store of task.stores)
-        await store.restore({ upToOffset: start.stores.get(store.name)?.get(task.partition) ?? 0 });
+        await store.restore({
+          upToOffset: start.stores.get(store.name)?.get(partition) ?? 0,
+          ...(onProgress === undefined ? {} : { onProgress: (p) => onProgress({ ...p, partition }) }),
+        });
       for (const cursor of task.cursors) {
         if (cursor.input.global) {
           cursor.position = cursor.partition.logStartOffset;

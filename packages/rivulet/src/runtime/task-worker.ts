@@ -10,8 +10,14 @@ import { buildTopology, planToJson } from '../plan/index.ts';
 import { loadPipelineModule } from './pipeline-module.ts';
 import { RemoteLog } from './remote-log.ts';
 import { TaskLoop } from './task-loop.ts';
-import { TaskSet } from './task-set.ts';
-import { type FromWorker, type ToWorker, toWireError, type WorkerData } from './worker-protocol.ts';
+import { type StoreRestoreProgress, TaskSet } from './task-set.ts';
+import {
+  type FromWorker,
+  RESTORE_PROGRESS_INTERVAL_MS,
+  type ToWorker,
+  toWireError,
+  type WorkerData,
+} from './worker-protocol.ts';
 
 const port = parentPort!;
 const data = workerData as WorkerData;
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
     upstreamTasks: new Map(data.upstreamTasks),
   });
   try {
-    await tasks.restore(data.start);
+    await tasks.restore(data.start, data.restoreProgress ? throttledProgress() : undefined);
   } catch (error) {
     await tasks.close().catch(() => undefined);
     throw error;
@@ -77,6 +83,27 @@ async function main(): Promise<void> {
   loop = new TaskLoop(tasks, data.idleWaitMs);
   post({ type: 'ready' });
   await loop.done;
+}
+
+/**
+ * Posts restore progress at most once per store partition per RESTORE_PROGRESS_INTERVAL_MS, and always
+ * the report that ends a store partition's replay.
+ */
+function throttledProgress(): (progress: StoreRestoreProgress) => void {
+  const lastPosted = new Map<string, number>();
+  return (progress) => {
+    const key = `${progress.store}\u0000${progress.partition}`;
+    const now = performance.now();
+    const last = lastPosted.get(key);
+    if (
+      progress.offset < progress.upToOffset &&
+      last !== undefined &&
+      now - last < RESTORE_PROGRESS_INTERVAL_MS
+    )
+      return;
+    lastPosted.set(key, now);
+    post({ type: 'restore-progress', progress });
+  };
 }
 
 main().catch((error: unknown) => {

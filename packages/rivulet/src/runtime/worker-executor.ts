@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { type Log, unpackRecords } from '../log/index.ts';
 import { EngineError } from '../model/index.ts';
 import type { TaskExecutor } from './task-executor.ts';
-import type { TaskCut } from './task-set.ts';
+import type { StoreRestoreProgress, TaskCut } from './task-set.ts';
 import {
   type FromWorker,
   fromWireError,
@@ -32,6 +32,7 @@ export class WorkerExecutor implements TaskExecutor {
   readonly #log: Log;
   readonly #worker: Worker;
   readonly #label: string;
+  readonly #onRestoreProgress: ((progress: StoreRestoreProgress) => void) | undefined;
   readonly #waits = new Map<number, AbortController>();
   #cutWaiter: ((cut: TaskCut) => void) | undefined;
   #stopWaiter: ((cut: TaskCut) => void) | undefined;
@@ -43,9 +44,15 @@ export class WorkerExecutor implements TaskExecutor {
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  private constructor(log: Log, data: WorkerData, label: string) {
+  private constructor(
+    log: Log,
+    data: WorkerData,
+    label: string,
+    onRestoreProgress: ((progress: StoreRestoreProgress) => void) | undefined,
+  ) {
     this.#log = log;
     this.#label = label;
+    this.#onRestoreProgress = onRestoreProgress;
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolveDone = resolve;
       this.#fail = (error) => {
@@ -67,9 +74,17 @@ export class WorkerExecutor implements TaskExecutor {
     });
   }
 
-  /** Starts a worker and resolves once its tasks are restored and running. */
-  static async start(log: Log, data: WorkerData, label: string): Promise<WorkerExecutor> {
-    const executor = new WorkerExecutor(log, data, label);
+  /**
+   * Starts a worker and resolves once its tasks are restored and running; `onRestoreProgress` receives
+   * the worker's (throttled) restore progress reports meanwhile.
+   */
+  static async start(
+    log: Log,
+    data: WorkerData,
+    label: string,
+    onRestoreProgress?: (progress: StoreRestoreProgress) => void,
+  ): Promise<WorkerExecutor> {
+    const executor = new WorkerExecutor(log, data, label, onRestoreProgress);
     const ready = new Promise<void>((resolve) => {
       executor.#readyWaiter = resolve;
     });
@@ -90,6 +105,9 @@ export class WorkerExecutor implements TaskExecutor {
     switch (message.type) {
       case 'ready':
         this.#readyWaiter?.();
+        break;
+      case 'restore-progress':
+        if (!this.#finished) this.#onRestoreProgress?.(message.progress);
         break;
       case 'cut': {
         const waiter = this.#cutWaiter;

@@ -1,7 +1,7 @@
 import type { PackedRecords, TopicConfig } from '../log/index.ts';
 import { EngineError, type ErrorCode, errorCodes } from '../model/index.ts';
 import type { ErrorPolicies } from './error-policy.ts';
-import type { TaskAssignment, TaskCut, TaskStart } from './task-set.ts';
+import type { StoreRestoreProgress, TaskAssignment, TaskCut, TaskStart } from './task-set.ts';
 
 /**
  * The messages between a pipeline's coordinator (main thread, owner of the log) and one task worker.
@@ -32,6 +32,8 @@ export interface WorkerData {
   /** groupByKey nodes the coordinator repartitions (automatic co-partitioning): the same topology. */
   repartitionGroupByKey: number[];
   idleWaitMs: number;
+  /** Whether the coordinator wants `restore-progress` messages while the worker restores its stores. */
+  restoreProgress: boolean;
 }
 
 export type LogRequest =
@@ -67,11 +69,16 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
+  /** Throttled: at most one per store partition per RESTORE_PROGRESS_INTERVAL_MS, plus each final one. */
+  | { type: 'restore-progress'; progress: StoreRestoreProgress }
   | { type: 'cut'; cut: TaskCut }
   | { type: 'stopped'; cut: TaskCut }
   | { type: 'failed'; error: WireError }
   | { type: 'log'; id: number; request: LogRequest }
   | { type: 'log-cancel'; id: number };
+
+/** The least time between two `restore-progress` messages of one store partition (but the last). */
+export const RESTORE_PROGRESS_INTERVAL_MS = 100;
 
 export interface WireError {
   code: string;

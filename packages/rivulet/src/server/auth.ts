@@ -1,7 +1,39 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** What a route needs: `read` routes (queries, tails) or `write` routes (produce, create, delete, stop). */
-export type RouteAccess = 'read' | 'write';
+/**
+ * What a route needs: `public` routes (the dashboard's static files, which hold no data) need nothing,
+ * `read` routes (queries, tails) the read or admin token when a read token is set, `write` routes
+ * (produce, create, delete, stop) the admin token.
+ */
+export type RouteAccess = 'public' | 'read' | 'write';
+
+/** The WebSocket subprotocol a browser offers with `rivulet.bearer.<token>`; the server echoes it. */
+export const BEARER_SUBPROTOCOL = 'rivulet.bearer';
+const BEARER_PREFIX = `${BEARER_SUBPROTOCOL}.`;
+
+/**
+ * The token a WebSocket upgrade carries in `Sec-WebSocket-Protocol` as the subprotocol
+ * `rivulet.bearer.<token>` (a browser's WebSocket cannot send an Authorization header), as an
+ * Authorization header value (`Bearer <token>`); undefined when it carries none.
+ */
+export function subprotocolAuthorization(header: string | string[] | undefined): string | undefined {
+  const values = Array.isArray(header) ? header.join(',') : header;
+  if (values === undefined) return undefined;
+  for (const protocol of values.split(',')) {
+    const p = protocol.trim();
+    if (p.startsWith(BEARER_PREFIX) && p.length > BEARER_PREFIX.length)
+      return `Bearer ${p.slice(BEARER_PREFIX.length)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The subprotocol the server chooses (ws's `handleProtocols`): `rivulet.bearer` when offered, else none.
+ * Never the token-carrying one, so the token is not echoed back.
+ */
+export function chooseSubprotocol(protocols: Set<string>): string | false {
+  return protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false;
+}
 
 /** Why a request was refused: 401 (no or unknown token) or 403 (the read-only token on a write route). */
 export interface AuthRefusal {
@@ -20,7 +52,7 @@ export interface AuthOptions {
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
- * Checks `Authorization: Bearer <token>` against the configured tokens. Tokens are compared as SHA-256
+ * Checks `Authorization: Bearer <token>` (or a WebSocket's subprotocol token, as such a header) against the configured tokens. Tokens are compared as SHA-256
  * digests with `timingSafeEqual` (equal lengths, so neither a token's length nor its prefix leaks
  * through timing); both digests are always compared.
  */
@@ -41,6 +73,7 @@ export class Authenticator {
 
   /** undefined when the request may proceed; otherwise the refusal to answer. */
   check(authorization: string | undefined, access: RouteAccess): AuthRefusal | undefined {
+    if (access === 'public') return undefined;
     if (access === 'read' && this.#read === undefined) return undefined;
     const role = this.#role(authorization);
     if (role === 'admin') return undefined;

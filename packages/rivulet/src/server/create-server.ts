@@ -3,10 +3,11 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.ts';
 import { isEngineError } from '../model/index.ts';
-import { Authenticator } from './auth.ts';
+import { Authenticator, chooseSubprotocol, subprotocolAuthorization } from './auth.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { MAX_WAIT_MS, registerFetchRoutes } from './fetch-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import { HostCheck } from './host-check.ts';
 import { registerLiveRoutes } from './live-routes.ts';
 import { registerMetricsRoutes } from './metrics-routes.ts';
 import { openApiDocument, routeSpec } from './openapi.ts';
@@ -43,6 +44,11 @@ export interface ServerOptions {
   readToken?: string;
   /** Directory of the built dashboard, served at `/`. */
   dashboardDir?: string;
+  /**
+   * Host names the server answers besides its defaults (host-check.ts: on a loopback address, only
+   * loopback names): other `Host` headers get 403, against DNS rebinding.
+   */
+  allowedHosts?: string[];
   limits?: ServerLimits;
 }
 
@@ -80,7 +86,7 @@ function fastifyErrorAnswer(error: FastifyError): { status: number; code: string
 /**
  * Starts the engine's HTTP API (docs/server.md; every route is listed in openapi.ts) and resolves once
  * it listens. Before any route runs, each request passes, in order: the rate limit per client IP (429
- * RATE_LIMITED with Retry-After), the route's access class (401/403, see auth.ts), the Origin check of
+ * RATE_LIMITED with Retry-After), the Host header check (403, host-check.ts), the route's access class (401/403, see auth.ts), the Origin check of
  * WebSocket upgrades (403), and the body limit read from Content-Length (413 before a byte of the body
  * is read; chunked bodies are cut at the limit while streaming). Closing the server ends long-polls and
  * WebSocket tails, then stops listening; it does not stop the engine's pipelines.
@@ -106,6 +112,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
   const closing = new AbortController();
   const auth = new Authenticator({ token: options.token, readToken: options.readToken });
   const limiter = new RateLimiter(rate, rate * 2);
+  const hosts = new HostCheck(options.host ?? '127.0.0.1', options.allowedHosts);
   const routes: Array<{ method: string; url: string }> = [];
 
   app.addHook('onRoute', (route) => {
@@ -116,7 +123,10 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     closing.abort();
     done();
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A browser offers `rivulet.bearer` and `rivulet.bearer.<token>`; the handshake answers the first.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024, handleProtocols: chooseSubprotocol },
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const wait = limiter.take(request.ip);
@@ -127,10 +137,22 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
         'RATE_LIMITED',
         `too many requests: retry in ${wait} s`,
       );
+    if (!hosts.allows(request.headers.host))
+      return refuse(
+        reply.header('connection', 'close'),
+        403,
+        'FORBIDDEN',
+        `Host '${request.headers.host ?? ''}' is not a name of this server (DNS rebinding defence; see allowedHosts)`,
+      );
     // Unmatched URLs are read routes (answered 404); a route missing from openapi.ts is a write route.
     const url = request.routeOptions.url;
     const access = url === undefined ? 'read' : (routeSpec(request.method, url)?.access ?? 'write');
-    const refusal = auth.check(request.headers.authorization, access);
+    // A WebSocket may carry its token as a subprotocol (browsers cannot set headers on one); a token in
+    // the query string is never read (URLs end up in logs).
+    const authorization =
+      request.headers.authorization ??
+      (request.ws ? subprotocolAuthorization(request.headers['sec-websocket-protocol']) : undefined);
+    const refusal = auth.check(authorization, access);
     if (refusal !== undefined) {
       if (refusal.status === 401) reply.header('www-authenticate', 'Bearer');
       if (hasBody(request.headers)) reply.header('connection', 'close');

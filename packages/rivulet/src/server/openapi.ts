@@ -266,7 +266,7 @@ export const routeSpecs: readonly RouteSpec[] = [
   {
     method: 'GET',
     url: '/*',
-    access: 'read',
+    access: 'public',
     dashboard: true,
     summary: "the dashboard: index.html at `/`, and its assets (fastify's wildcard route serves both)",
     responses: { 200: 'the file', 404: 'no such file' },
@@ -323,10 +323,15 @@ function operation(route: RouteSpec): Record<string, unknown> {
     responses: Object.fromEntries(
       Object.entries({
         ...route.responses,
-        ...(route.access === 'write' ? errorResponses('401', '403', '429') : errorResponses('401', '429')),
+        ...(route.access === 'write'
+          ? errorResponses('401', '403', '429')
+          : route.access === 'read'
+            ? errorResponses('401', '429')
+            : errorResponses('429')),
       }).map(([status, description]) => [status, { description }]),
     ),
-    security: route.access === 'write' ? [{ bearer: [] }] : [{ bearer: [] }, {}],
+    security:
+      route.access === 'write' ? [{ bearer: [] }] : route.access === 'read' ? [{ bearer: [] }, {}] : [],
     'x-rivulet-access': route.access,
     ...(route.websocket === true ? { 'x-websocket': true } : {}),
     'x-fastify-url': route.url,
@@ -335,7 +340,9 @@ function operation(route: RouteSpec): Record<string, unknown> {
 
 /**
  * The OpenAPI 3.1 document of the server's routes. Read routes list both "bearer" and no security:
- * they are open unless the server has a read token. `x-rivulet-access` is the route's class,
+ * they are open unless the server has a read token; public routes (the dashboard's files) list none.
+ * WebSocket routes also take the token as the subprotocol `rivulet.bearer.<token>` (docs/server.md).
+ * `x-rivulet-access` is the route's class,
  * `x-websocket` marks WebSocket routes, `x-fastify-url` the route as the server registers it.
  */
 export function openApiDocument(options: { dashboard: boolean; version: string }): Record<string, unknown> {

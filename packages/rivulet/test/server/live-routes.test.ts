@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
-import type { Engine } from '../../src/index.ts';
+import { createEngine, type Engine } from '../../src/index.ts';
 import type { LiveSnapshot } from '../../src/server/index.ts';
 import { registerLiveRoutes } from '../../src/server/index.ts';
-import { kept } from '../runtime/fixtures/metrics-pipeline.ts';
+import { kept, metricsPipeline } from '../runtime/fixtures/metrics-pipeline.ts';
 import { clicks, withStoppedRun } from './stopped-run.ts';
 
 /**
@@ -121,4 +124,70 @@ test('WS /api/live sends a snapshot every second; another origin is refused', as
       assert.equal(await refusal(url, `https://${host}`), 403);
     });
   });
+});
+
+test('WS /api/live carries step and sink latency percentiles of a running pipeline', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-live-latency-'));
+  const engine = await createEngine({ dataDir, maintenanceInterval: false });
+  let feeding: ReturnType<typeof setInterval> | undefined;
+  try {
+    await engine.log.createTopic('clicks', { partitions: 2 });
+    const run = await engine.run(metricsPipeline(), { commitIntervalMs: 20 });
+    let n = 0;
+    // Clicks keep coming for the whole test, so every second has steps and sink writes.
+    feeding = setInterval(() => {
+      for (let p = 0; p < 2; p++)
+        engine.log
+          .append(
+            'clicks',
+            p,
+            Array.from({ length: 20 }, () => ({
+              key: null,
+              value: Buffer.from(JSON.stringify({ user: `u${n % 11}`, n: n++ * 2 + p })),
+              headers: undefined,
+              timestamp: Date.now(),
+            })),
+          )
+          .catch(() => undefined);
+    }, 50);
+    await withLiveServer(engine, async (host) => {
+      const snapshots = await receive(`ws://${host}/api/live`, 4, {});
+      assert.equal(run.status().state, 'running');
+      for (const snapshot of snapshots) {
+        assert.equal(snapshot.latency.length, 1);
+        const latency = snapshot.latency[0]!;
+        assert.equal(latency.pipeline, 'metrics');
+        assert.deepEqual(Object.keys(latency.step).sort(), ['count', 'p50', 'p99']);
+        assert.ok(Array.isArray(latency.sinks));
+      }
+      // After the first (whole-run) snapshot, each covers the second since the previous one: with
+      // records flowing, steps and sink writes happened in it and the percentiles are bucket bounds.
+      for (const snapshot of snapshots.slice(1)) {
+        const { step, sinks } = snapshot.latency[0]!;
+        assert.deepEqual(
+          sinks.map((s) => s.operator),
+          ["sink 'counts-out'"],
+        );
+        const sink = sinks[0]!;
+        for (const [what, l, bounds] of [
+          ['step', step, run.metrics().stepLatency[0]!.histogram.bounds],
+          ['sink', sink, run.metrics().sinkLatency[0]!.histogram.bounds],
+        ] as const) {
+          assert.ok(l.count > 0, `${what} observations in the interval: ${JSON.stringify(l)}`);
+          assert.ok(typeof l.p50 === 'number' && bounds.includes(l.p50), `${what} p50 ${l.p50}`);
+          assert.ok(typeof l.p99 === 'number' && bounds.includes(l.p99), `${what} p99 ${l.p99}`);
+          assert.ok(l.p99 >= l.p50);
+        }
+      }
+      // Intervals, not totals: the intervals' counts add up to at most the run's total since its start
+      // (cumulative counts in each snapshot would add up to far more).
+      const total = run.metrics().stepLatency.reduce((a, s) => a + s.histogram.count, 0);
+      const summed = snapshots.reduce((a, s) => a + s.latency[0]!.step.count, 0);
+      assert.ok(summed <= total, `${summed} in four intervals, ${total} in the run`);
+    });
+  } finally {
+    clearInterval(feeding);
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

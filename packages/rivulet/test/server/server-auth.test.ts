@@ -16,7 +16,7 @@ import { ADMIN, READER, type ServerContext, withServer } from './server-harness.
 interface Operation {
   method: string;
   path: string;
-  access: 'read' | 'write';
+  access: 'public' | 'read' | 'write';
   url: string;
 }
 
@@ -40,7 +40,10 @@ async function operations(ctx: ServerContext, token?: string): Promise<Operation
   for (const [path, item] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(item)) {
       const access = op['x-rivulet-access'];
-      assert.ok(access === 'read' || access === 'write', `${method} ${path} has an access class`);
+      assert.ok(
+        access === 'public' || access === 'read' || access === 'write',
+        `${method} ${path} has an access class`,
+      );
       ops.push({
         method: method.toUpperCase(),
         path: path.replace(/\{([^}]+)\}/g, (_, name: string) => SAMPLE_PARAMS.get(name) ?? 'x'),

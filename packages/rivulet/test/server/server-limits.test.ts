@@ -50,7 +50,7 @@ test('an oversize Content-Length gets 413 PAYLOAD_TOO_LARGE without the body bei
     const started = performance.now();
     const closed = readUntilClosed(socket, 5000);
     socket.write(
-      'POST /api/topics/t/records HTTP/1.1\r\nHost: x\r\n' +
+      'POST /api/topics/t/records HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
         `Authorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\n` +
         'Content-Length: 104857600\r\n\r\n{"records":[{"value":1}',
     );
@@ -77,7 +77,7 @@ test('a chunked body past the limit is cut with 413 while it streams', async () 
     const socket = await open(ctx.server.address);
     const closed = readUntilClosed(socket, 5000);
     socket.write(
-      'POST /api/topics/t/records HTTP/1.1\r\nHost: x\r\n' +
+      'POST /api/topics/t/records HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
         `Authorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
     );
     const chunk = `{"records":[${Array.from({ length: 100 }, () => '{"value":"0123456789"}').join(',')}]}`;
@@ -112,7 +112,7 @@ test('a client sending its headers a byte at a time is cut once the request time
   await withServer({ limits: { requestTimeoutMs: timeoutMs } }, async (ctx) => {
     const socket = await open(ctx.server.address);
     const request =
-      'GET /healthz HTTP/1.1\r\nHost: slow.example\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n';
+      'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n';
     const started = performance.now();
     const closed = readUntilClosed(socket, 10_000);
     let sent = 0;
