@@ -64,11 +64,16 @@ export function failedError(run: PipelineRunner): Error {
   return status.error ?? new Error(`pipeline ${status.state}`);
 }
 
-/** The engine's run options for `query` (worker threads load the pipeline from PIPELINES_MODULE). */
+/**
+ * The engine's run options for `query` (worker threads load the pipeline from PIPELINES_MODULE).
+ * RIVULET_LOCAL_EXCHANGE=0 sends every repartition through its topic (RunOptions.localExchange), to
+ * measure what the in-memory exchange saves.
+ */
 export function runOptions(query: string, parallelism: number, commitIntervalMs: number) {
   return {
     commitIntervalMs,
     parallelism,
+    localExchange: process.env.RIVULET_LOCAL_EXCHANGE !== '0',
     ...(parallelism > 1 ? { module: PIPELINES_MODULE, exportName: query } : {}),
   };
 }

@@ -62,6 +62,14 @@ export interface RunOptions {
   clock?: Clock;
   /** Bytes read per input partition and step (default 256 KiB). */
   fetchBytes?: number;
+  /**
+   * With parallelism 1 (default true): a repartition topic's records go from its writing tasks to its
+   * reading tasks in memory (local-exchange.ts: no encoding, append, fetch or decoding), drained within
+   * every step, so checkpoints stay exactly-once; the topic is then not written. A run whose readers
+   * start behind the topic's end (left there by a run with worker threads) reads it as usual. False:
+   * always through the topic.
+   */
+  localExchange?: boolean;
   /** Per boundary: 'fail' (default), 'skip', or { deadLetter: topic }. */
   errors?: ErrorPolicies;
   /**
@@ -118,6 +126,7 @@ interface ResolvedOptions {
   stateDir: string | undefined;
   clock: Clock;
   fetchBytes: number;
+  localExchange: boolean;
   errors: ErrorPolicies;
   parallelism: number;
   module: string | undefined;
@@ -648,6 +657,7 @@ export class PipelineRunner {
         stateDir: options.stateDir,
         errors: options.errors,
         upstreamTasks: this.#upstreamTasks,
+        localExchange: options.localExchange,
       });
       try {
         await tasks.restore(start, options.onRestoreProgress);
@@ -861,6 +871,7 @@ function resolveOptions(options: RunOptions): ResolvedOptions {
     commitIntervalMs: options.commitIntervalMs ?? 100,
     clock,
     fetchBytes: options.fetchBytes ?? 256 * 1024,
+    localExchange: options.localExchange ?? true,
     stateDir: options.stateDir,
     errors: options.errors ?? {},
     parallelism,

@@ -82,6 +82,8 @@ export interface TaskGraph {
   operatorMetrics(task: string): OperatorMetrics[];
   /** End-to-end latency at each of the task's user-topic sinks. */
   sinkLatencies(task: string): SinkLatency[];
+  /** The operator writing each repartition topic this task writes, by topic. */
+  repartitionSinks: ReadonlyMap<string, SinkOperator>;
 }
 
 /** One input topic of a task: how to decode its records and which operators receive them. */
@@ -231,6 +233,7 @@ export function buildTaskGraph(plan: Plan, sub: SubTopology, env: TaskEnvironmen
   const windows = [...operators.values()].filter((o): o is WindowOperator => o instanceof WindowOperator);
   return {
     inputs,
+    repartitionSinks: new Map(sub.repartitions.map((r, i) => [r.topic, repartitionSinks[i]!])),
     globalTablesLoaded: () => {
       for (const operator of operators.values()) operator.globalTablesLoaded();
     },

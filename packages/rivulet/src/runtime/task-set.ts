@@ -17,6 +17,7 @@ import { CombinedWatermark } from './combined-watermark.ts';
 import { type Boundary, type ErrorPolicies, ErrorRouter } from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import { END_OF_INPUT_WATERMARK, GeneratorInput } from './generator-input.ts';
+import { isExchangeRecord, isExchangeSource, LocalExchange } from './local-exchange.ts';
 import type { WindowStateStore } from './operators/window-operator.ts';
 import { PartitionedWriter } from './partitioned-writer.ts';
 import type { OperatorMetrics, SinkLatency, StepLatency } from './run-metrics.ts';
@@ -95,6 +96,11 @@ export interface TaskSetConfig {
   errors: ErrorPolicies;
   /** Per repartition topic, how many tasks write it (each sends its own watermarks). */
   upstreamTasks: ReadonlyMap<string, number>;
+  /**
+   * Exchange a repartition topic in memory when all its writing and reading tasks are in this set and
+   * its readers start at its end (local-exchange.ts). Default false.
+   */
+  localExchange?: boolean;
 }
 
 interface InputCursor {
@@ -113,6 +119,8 @@ interface InputCursor {
   /** For a generator source: the partition itself (also `partition`), and whether its end was signalled. */
   generator: GeneratorInput | undefined;
   endSignalled: boolean;
+  /** For a repartition topic exchanged in memory: where its records come from instead of the topic. */
+  exchange: LocalExchange | undefined;
 }
 
 interface Task {
@@ -148,6 +156,8 @@ export class TaskSet {
   #deliveries = 0;
   /** The previous step's output appends. */
   #appending: Promise<void> = Promise.resolve();
+  /** Repartition topics exchanged in memory (connected at restore). */
+  #exchanges: LocalExchange[] = [];
 
   private constructor(config: TaskSetConfig) {
     this.#config = config;
@@ -247,6 +257,7 @@ export class TaskSet {
         loadUntil: 0,
         generator,
         endSignalled: false,
+        exchange: undefined,
       }));
     });
     return {
@@ -293,12 +304,56 @@ export class TaskSet {
         cursor.position = position;
         if (cursor.input.table) cursor.loadUntil = cursor.partition.highWatermark;
       }
+    }
+    // Before the operators' time state: restoring it re-sends watermarks, which must take the path
+    // records will take (an exchanged topic is never written).
+    if (this.#config.localExchange === true) this.#connectExchanges();
+    for (const task of this.#tasks) {
       const time = start.time.get(taskId(task));
       if (time !== undefined) {
         for (const cursor of task.cursors) cursor.watermark?.restore(time.inputs[cursor.topic]);
         task.graph.restoreTimeState(time.operators);
       }
     }
+  }
+
+  /**
+   * Exchanges in memory each repartition topic that allows it (local-exchange.ts): every task writing it
+   * and a reading task for each of its partitions are in this set, every reader starts at the topic's
+   * end (nothing left there by an earlier run), and no reader has table inputs (which must be read to
+   * their end before its other inputs: records held back in a queue could not wait for a cut).
+   */
+  #connectExchanges(): void {
+    const { topology, upstreamTasks, log } = this.#config;
+    for (const { topic, kind } of topology.internalTopics) {
+      if (kind !== 'repartition') continue;
+      const sinks = this.#tasks.flatMap((t) => {
+        const sink = t.graph.repartitionSinks.get(topic);
+        return sink === undefined ? [] : [sink];
+      });
+      if (sinks.length === 0 || sinks.length !== upstreamTasks.get(topic)) continue;
+      const partitions = log.topicConfig(topic).partitions;
+      const readers: InputCursor[] = [];
+      let eligible = true;
+      for (const task of this.#tasks) {
+        const reads = task.cursors.filter((c) => c.topic === topic && !c.input.global);
+        if (reads.length === 0) continue;
+        if (task.cursors.some((c) => c.input.table || c.input.global)) eligible = false;
+        readers.push(...reads);
+      }
+      const covered = new Set(readers.map((c) => c.partitionId));
+      if (!eligible || readers.length !== partitions || covered.size !== partitions) continue;
+      if (readers.some((c) => c.position !== c.partition.highWatermark)) continue;
+      const exchange = new LocalExchange(topic, partitions);
+      for (const sink of sinks) sink.exchange = exchange;
+      for (const cursor of readers) cursor.exchange = exchange;
+      this.#exchanges.push(exchange);
+    }
+  }
+
+  /** Topics exchanged in memory in this run (after `restore`). */
+  get exchangedTopics(): string[] {
+    return this.#exchanges.map((e) => e.topic);
   }
 
   /**
@@ -327,8 +382,11 @@ export class TaskSet {
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // An exchanged topic gets nothing: its records come within steps (#drainExchanges).
       const waits = this.#tasks.flatMap((t) =>
-        t.cursors.map((c) => c.partition.waitForData(c.position, timeoutMs, controller.signal)),
+        t.cursors
+          .filter((c) => c.exchange === undefined)
+          .map((c) => c.partition.waitForData(c.position, timeoutMs, controller.signal)),
       );
       if (waits.length > 0) await Promise.race(waits);
     } finally {
@@ -339,6 +397,8 @@ export class TaskSet {
 
   /** Appends all buffered outputs and store changes; returns the positions a checkpoint records. */
   async cut(): Promise<TaskCut> {
+    // Steps end with the exchanges drained; whatever a timer or a stop pushed since goes now.
+    this.#recordsIn += await this.#drainExchanges();
     await this.#appending;
     await this.#flushWriters();
     await Promise.all(this.#tasks.flatMap((t) => [...t.stores, ...t.globalStores].map((s) => s.flush())));
@@ -346,8 +406,14 @@ export class TaskSet {
     const stores: OffsetTable = new Map();
     const time: Array<[string, TaskTimeState]> = [];
     for (const task of this.#tasks) {
-      for (const cursor of task.cursors)
+      for (const cursor of task.cursors) {
+        if (cursor.exchange !== undefined && cursor.partition.highWatermark !== cursor.position)
+          throw new EngineError(
+            'INTERNAL',
+            `${cursor.topic}/${cursor.partitionId} is exchanged in memory but was written (end ${cursor.partition.highWatermark}, read to ${cursor.position})`,
+          );
         if (!cursor.input.global) setOffset(inputs, cursor.topic, cursor.partitionId, cursor.position);
+      }
       for (const store of task.stores) setOffset(stores, store.name, task.partition, store.position ?? 0);
       const operators = task.graph.timeState();
       const watermarks: Record<string, unknown> = {};
@@ -425,6 +491,7 @@ export class TaskSet {
       this.#deliveries = 0;
       for (const cursor of task.cursors) {
         if ((loadingGlobal && !cursor.input.global) || (loading && !cursor.input.table)) continue;
+        if (cursor.exchange !== undefined) continue; // #drainExchanges delivers it
         if (cursor.generator !== undefined) {
           processed += await this.#readGenerator(cursor);
           continue;
@@ -489,8 +556,61 @@ export class TaskSet {
       }
       if (this.#deliveries > 0) task.steps.observe(this.#deliverMs);
     }
+    processed += await this.#drainExchanges();
     this.#recordsIn += processed - controls;
     return processed;
+  }
+
+  /**
+   * Delivers what the in-memory exchanges hold to their reading tasks, again until every queue is
+   * empty (a delivery may push into another exchange downstream); returns the records delivered. Each
+   * take is handled as a fetched batch of the topic would be: its records as one batch, then the
+   * combined watermark of the watermarks among them, if it moved.
+   */
+  async #drainExchanges(): Promise<number> {
+    let delivered = 0;
+    while (this.#exchanges.some((e) => e.pending > 0)) {
+      for (const task of this.#tasks) {
+        // Time spent delivering to this task here counts as a step of it, as reading the topic would.
+        this.#deliverMs = 0;
+        this.#deliveries = 0;
+        for (const cursor of task.cursors) {
+          const exchange = cursor.exchange;
+          if (exchange === undefined || exchange.pending === 0) continue;
+          const entries = exchange.take(cursor.partitionId);
+          if (entries.length === 0) continue;
+          // Dead letters name the input partition a record was read from (marked in the queue).
+          this.#errors.source = { topic: cursor.topic, partition: cursor.partitionId };
+          let batch: StreamRecord[] = [];
+          let watermarkMoved = false;
+          for (const entry of entries) {
+            if (isExchangeRecord(entry)) batch.push(entry);
+            else if (isExchangeSource(entry)) {
+              if (batch.length > 0) {
+                delivered += batch.length;
+                await this.#deliver(cursor, batch, batch[batch.length - 1]!.offset, false);
+                batch = [];
+              }
+              this.#errors.source = entry.readFrom;
+            } else if (cursor.watermark!.update(entry.source, entry.watermark, entry.idle))
+              watermarkMoved = true;
+          }
+          delivered += batch.length;
+          if (batch.length > 0) {
+            await this.#deliver(cursor, batch, batch[batch.length - 1]!.offset, watermarkMoved);
+          } else if (watermarkMoved) {
+            const { current, idle } = cursor.watermark!;
+            try {
+              for (const target of cursor.input.targets) target.onWatermark(current, idle);
+            } catch (error) {
+              throw this.#inputError(error, cursor, -1, 'processing failed');
+            }
+          }
+        }
+        if (this.#deliveries > 0) task.steps.observe(this.#deliverMs);
+      }
+    }
+    return delivered;
   }
 
   /**

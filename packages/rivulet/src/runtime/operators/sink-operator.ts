@@ -1,4 +1,5 @@
 import { BucketHistogram, LATENCY_BUCKETS_MS, type Serde } from '../../model/index.ts';
+import type { LocalExchange } from '../local-exchange.ts';
 import type { OutputWriter } from '../output-writer.ts';
 import type { StreamRecord } from '../stream-record.ts';
 import { Operator } from './operator.ts';
@@ -31,11 +32,24 @@ export class SinkOperator extends Operator {
     this.latency = clock === undefined ? undefined : new BucketHistogram(LATENCY_BUCKETS_MS);
   }
 
+  /**
+   * For a repartition topic exchanged in memory (local-exchange.ts, set by the TaskSet before the first
+   * record): records and watermarks go there, unencoded, instead of to the writer. Only the key is
+   * encoded, to choose the partition as the topic's writer would.
+   */
+  exchange: LocalExchange | undefined;
+
   override onWatermark(watermark: number, idle: boolean): void {
-    if (this.watermarkSource !== undefined) this.writer.watermark?.(watermark, idle, this.watermarkSource);
+    if (this.watermarkSource === undefined) return;
+    if (this.exchange !== undefined) this.exchange.watermark(watermark, idle, this.watermarkSource);
+    else this.writer.watermark?.(watermark, idle, this.watermarkSource);
   }
 
   process(batch: StreamRecord[]): void {
+    if (this.exchange !== undefined) {
+      this.#exchange(batch, this.exchange);
+      return;
+    }
     const latency = this.latency;
     const now = latency === undefined ? 0 : this.clock!();
     let written = 0;
@@ -54,5 +68,23 @@ export class SinkOperator extends Operator {
       written++;
     }
     this.recordsOut += written;
+  }
+
+  #exchange(batch: StreamRecord[], exchange: LocalExchange): void {
+    let passed = 0;
+    for (const record of batch) {
+      let key: Uint8Array | null;
+      try {
+        key = record.key === undefined || record.key === null ? null : this.keySerde.encode(record.key);
+      } catch (error) {
+        this.reject(error, record);
+        continue;
+      }
+      // As a reader of the topic would see it: a record without key bytes has a null key.
+      if (key === null) record.key = null;
+      exchange.push(key, record, this.errors?.source);
+      passed++;
+    }
+    this.recordsOut += passed;
   }
 }
