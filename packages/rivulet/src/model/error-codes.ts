@@ -51,6 +51,8 @@ export const errorCodes = {
   FORBIDDEN: { domain: 'user', retryable: false },
   NOT_FOUND: { domain: 'user', retryable: false },
   UNKNOWN_PIPELINE: { domain: 'user', retryable: false },
+  /** A pipeline asked to start is running already. */
+  PIPELINE_RUNNING: { domain: 'user', retryable: false },
   PAYLOAD_TOO_LARGE: { domain: 'user', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { domain: 'user', retryable: false },
   RATE_LIMITED: { domain: 'user', retryable: true },

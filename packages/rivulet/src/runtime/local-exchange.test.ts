@@ -8,7 +8,7 @@ test('records go to the partition the topic writer would choose, in push order, 
   const exchange = new LocalExchange('t', 3);
   const source = { topic: 'in', partition: 1 };
   const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-  const records = keys.map((k, i) => new StreamRecord(k, i, i));
+  const records = keys.map((k, i) => new StreamRecord(k, i, i, undefined));
   records.forEach((r, i) => {
     exchange.push(Buffer.from(JSON.stringify(keys[i])), r, source);
     if (i === 3) exchange.watermark(3, false, 0);
@@ -37,8 +37,9 @@ test('unkeyed records go round-robin; a source marker is queued only when the so
   const exchange = new LocalExchange('t', 2);
   const a = { topic: 'in', partition: 0 };
   const b = { topic: 'in', partition: 1 };
-  for (let i = 0; i < 4; i++) exchange.push(null, new StreamRecord(null, i, i), i < 2 ? a : { ...a });
-  exchange.push(null, new StreamRecord(null, 4, 4), b);
+  for (let i = 0; i < 4; i++)
+    exchange.push(null, new StreamRecord(null, i, i, undefined), i < 2 ? a : { ...a });
+  exchange.push(null, new StreamRecord(null, 4, 4, undefined), b);
   const zero = exchange
     .take(0)
     .map((e) => (isExchangeSource(e) ? `from ${e.readFrom.partition}` : (e as StreamRecord).value));

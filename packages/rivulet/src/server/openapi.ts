@@ -201,6 +201,14 @@ export const routeSpecs: readonly RouteSpec[] = [
     responses: { 200: '{ state }', ...errorResponses('404') },
   },
   {
+    method: 'POST',
+    url: '/api/pipelines/:name/start',
+    access: 'write',
+    summary:
+      'start a stopped or failed pipeline again, with the plan and options it last ran with (it resumes from its last checkpoint)',
+    responses: { 200: '{ state }', ...errorResponses('404', '409') },
+  },
+  {
     method: 'GET',
     url: '/api/dlq',
     access: 'read',

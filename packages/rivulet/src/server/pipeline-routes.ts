@@ -40,6 +40,8 @@ function distinct<T extends { topic: string; pipeline: string }>(entries: T[], k
  * - `GET /api/pipelines` -> `{ pipelines: [status] }`;
  * - `GET /api/pipelines/:name` -> the latest run's status plus `explain` and `graph`;
  * - `POST /api/pipelines/:name/stop` -> stops it gracefully (final checkpoint), `{ state }`;
+ * - `POST /api/pipelines/:name/start` -> runs a stopped or failed pipeline again with the plan and options
+ *   it last ran with, from its last checkpoint, `{ state }`; 409 PIPELINE_RUNNING while it runs;
  * - `GET /api/dlq` -> `{ topics: [{ topic, pipeline, records }] }`: the dead-letter topics its error
  *   policies name (`{ deadLetter: topic }`);
  * - `GET /api/late` -> `{ topics: [{ topic, pipeline, operator, records }] }`: sinks fed by a `late` output;
@@ -59,6 +61,17 @@ export function registerPipelineRoutes(app: FastifyInstance, engine: Engine): vo
     const run = runNamed(engine, request.params.name);
     await run.stop();
     return { state: run.status().state };
+  });
+
+  app.post<{ Params: { name: string } }>('/api/pipelines/:name/start', async (request) => {
+    const run = runNamed(engine, request.params.name);
+    if (run.status().state === 'running')
+      throw new EngineError('PIPELINE_RUNNING', `pipeline '${request.params.name}' is running already`, {
+        details: { pipeline: request.params.name },
+      });
+    // The same plan and options: it recovers from its last checkpoint, as a restart of the process would.
+    const next = await engine.run(run.plan, engine.runOptions(run) ?? {});
+    return { state: next.status().state };
   });
 
   app.get('/api/dlq', async () => ({

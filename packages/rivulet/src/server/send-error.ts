@@ -20,6 +20,7 @@ const STATUS: ReadonlyMap<string, number> = new Map([
   ['UNKNOWN_STORE', 404],
   ['UNKNOWN_PIPELINE', 404],
   ['TOPIC_EXISTS', 409],
+  ['PIPELINE_RUNNING', 409],
   ['PAYLOAD_TOO_LARGE', 413],
   ['UNSUPPORTED_MEDIA_TYPE', 415],
   ['IDEMPOTENCY_KEY_REUSED', 422],

@@ -151,5 +151,16 @@ test('pipelines: list, graph, explain, stop; dead-letter, late and alert topics'
     // A stopped run keeps its dead-letter topic listed.
     assert.equal((await ctx.call('GET', '/api/dlq')).body.topics[0].records, cursed);
     assert.equal((await ctx.call('POST', '/api/pipelines/none/stop', { token: ADMIN })).status, 404);
+
+    // Start it again: a new run of the same plan and options, resuming from its last checkpoint.
+    const running = await ctx.call('POST', '/api/pipelines/sensors/start', { token: ADMIN });
+    assert.deepEqual([running.status, running.body.code], [409, 'PIPELINE_RUNNING']);
+    const started = await ctx.call('POST', '/api/pipelines/orders/start', { token: ADMIN });
+    assert.deepEqual([started.status, started.body], [200, { state: 'running' }]);
+    assert.equal(engine.runs().length, 3);
+    assert.equal(engine.runs()[2]!.plan, engine.runs()[0]!.plan);
+    assert.deepEqual(engine.runOptions(engine.runs()[2]!), engine.runOptions(engine.runs()[0]!));
+    assert.equal((await ctx.call('POST', '/api/pipelines/none/start', { token: ADMIN })).status, 404);
+    await ctx.call('POST', '/api/pipelines/orders/stop', { token: ADMIN });
   });
 });
