@@ -101,7 +101,7 @@ test('write routes: 401 without or with an unknown token, 403 with the read-only
         assert.deepEqual(writes.map((o) => key(o.method, o.url)).sort(), [
           'DELETE /api/topics/:topic',
           'POST /api/pipelines/:name/start',
-      'POST /api/pipelines/:name/stop',
+          'POST /api/pipelines/:name/stop',
           'POST /api/topics',
           'POST /api/topics/:topic/records',
         ]);
