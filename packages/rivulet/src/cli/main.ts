@@ -5,8 +5,9 @@
  * option value, missing argument). `--help` on any command exits 0. Run directly, this module runs the
  * CLI on process.argv; bin/rivulet.js imports it and calls runCli.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../package-version.ts';
 import { exitCodes, reportError } from './cli-error.ts';
 import { consumeCommand } from './consume-command.ts';
 import { demoCommand } from './demo-command.ts';
@@ -21,15 +22,6 @@ import { topicsCreateCommand } from './topics-create-command.ts';
 import { topicsDeleteCommand } from './topics-delete-command.ts';
 import { topicsDescribeCommand } from './topics-describe-command.ts';
 import { topicsListCommand } from './topics-list-command.ts';
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 function allCommands(command: Command): Command[] {
   return [command, ...command.commands.flatMap((c) => allCommands(c as Command))];

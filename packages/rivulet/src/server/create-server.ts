@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.ts';
 import { isEngineError } from '../model/index.ts';
+import { packageVersion } from '../package-version.ts';
 import { Authenticator, chooseSubprotocol, subprotocolAuthorization } from './auth.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { MAX_WAIT_MS, registerFetchRoutes } from './fetch-routes.ts';
@@ -60,15 +60,6 @@ export interface RivuletServer {
   /** Every route registered (method and fastify URL; HEAD routes left out). */
   readonly routes: ReadonlyArray<{ method: string; url: string }>;
   close(): Promise<void>;
-}
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** The status and code of an error fastify raises itself (body parsing, media type, validation). */
