@@ -13,13 +13,12 @@
  */
 import { Command, Option } from 'commander';
 import type { Log } from '../log/index.ts';
-import { EngineError } from '../model/index.ts';
+import { EngineError, sleep } from '../model/index.ts';
 import {
   addLogOptions,
   assertTopicDataDir,
   type LogCommandOptions,
   openLogUnlessAborted,
-  sleep,
 } from './open-log.ts';
 import { parseDurationMs, parseNonNegativeInteger, parseTimestamp } from './option-parsers.ts';
 import { OutputWriter } from './output-writer.ts';

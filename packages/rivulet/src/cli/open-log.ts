@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { createLog, type Log } from '../log/index.ts';
-import { EngineError, isEngineError } from '../model/index.ts';
+import { EngineError, isEngineError, sleep } from '../model/index.ts';
 import { parseDurationMs } from './option-parsers.ts';
 
 export const DEFAULT_DATA_DIR = './rivulet-data';
@@ -42,23 +42,6 @@ export interface OpenLogOptions {
   /** Milliseconds to keep retrying while the directory is locked; Infinity waits until `signal` aborts. */
   lockWaitMs: number;
   signal?: AbortSignal;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

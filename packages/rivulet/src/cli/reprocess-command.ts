@@ -14,11 +14,11 @@
 import { Command, Option } from 'commander';
 import { createEngine, type Engine } from '../engine.ts';
 import type { Log } from '../log/index.ts';
-import { EngineError } from '../model/index.ts';
+import { EngineError, sleep } from '../model/index.ts';
 import { type Plan, planSinkTopics, planSourceTopics, renamePlan, suffixedName } from '../plan/index.ts';
 import { CHECKPOINT_TOPIC, loadPipelineModule, readCheckpoints } from '../runtime/index.ts';
 import { exitCodes } from './cli-error.ts';
-import { assertTopicDataDir, dataDirOption, sleep } from './open-log.ts';
+import { assertTopicDataDir, dataDirOption } from './open-log.ts';
 import { parsePositiveInteger } from './option-parsers.ts';
 
 interface ReprocessOptions {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type Engine, EngineError } from '../index.ts';
+import { sleep } from '../model/index.ts';
 import type { PipelineRunner } from '../runtime/index.ts';
 import { findDashboardDir, startServer } from '../server/index.ts';
 import { demoPipeline, demoTopics } from './demo-pipeline.ts';
@@ -132,18 +133,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
             const due = Math.floor(((performance.now() - wallStart) / 1000) * rate) - produced;
             const n = Math.min(due, BATCH, total === undefined ? BATCH : total - produced);
             if (n > 0 && run.status().lag <= MAX_BACKLOG) await send(generator.take(n));
-            else await pause(20, options.signal);
+            else await sleep(20, options.signal);
             failed(run);
           }
           while (options.signal?.aborted !== true) {
-            await pause(200, options.signal);
+            await sleep(200, options.signal);
             failed(run);
           }
         } else {
           while (produced < total! && options.signal?.aborted !== true) {
             while (run.status().lag > MAX_BACKLOG) {
               failed(run);
-              await pause(POLL_MS);
+              await sleep(POLL_MS);
             }
             await send(generator.take(Math.min(BATCH, total! - produced)));
           }
@@ -230,7 +231,7 @@ async function drained(engine: Engine, run: PipelineRunner): Promise<void> {
     else if (status.checkpoints >= stableSince.checkpoint + 2) return;
     if (performance.now() > deadline)
       throw new EngineError('INTERNAL', `the demo pipeline did not drain within ${DRAIN_TIMEOUT_MS} ms`);
-    await pause(POLL_MS);
+    await sleep(POLL_MS);
   }
 }
 
@@ -254,18 +255,4 @@ async function readTopic(
     consumer.close();
   }
   return out;
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -18,4 +18,5 @@ export {
 export { murmur2, partitionForKey } from './murmur2.ts';
 export type { Bytes, Headers, ProducerRecord } from './record.ts';
 export { bytesSerde, float64Serde, jsonSerde, type Serde, stringSerde } from './serde.ts';
+export { sleep } from './sleep.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';

@@ -351,11 +351,6 @@ export class TaskSet {
     }
   }
 
-  /** Topics exchanged in memory in this run (after `restore`). */
-  get exchangedTopics(): string[] {
-    return this.#exchanges.map((e) => e.topic);
-  }
-
   /**
    * Runs due timers, then one batch per input partition with data, then starts appending the outputs.
    * Those appends stay in flight while the next step reads and processes (one step's outputs at most:
@@ -588,7 +583,7 @@ export class TaskSet {
             else if (isExchangeSource(entry)) {
               if (batch.length > 0) {
                 delivered += batch.length;
-                await this.#deliver(cursor, batch, batch[batch.length - 1]!.offset, false);
+                await this.#deliver(cursor, batch, batch.at(-1)!.offset, false);
                 batch = [];
               }
               this.#errors.source = entry.readFrom;
@@ -596,16 +591,8 @@ export class TaskSet {
               watermarkMoved = true;
           }
           delivered += batch.length;
-          if (batch.length > 0) {
-            await this.#deliver(cursor, batch, batch[batch.length - 1]!.offset, watermarkMoved);
-          } else if (watermarkMoved) {
-            const { current, idle } = cursor.watermark!;
-            try {
-              for (const target of cursor.input.targets) target.onWatermark(current, idle);
-            } catch (error) {
-              throw this.#inputError(error, cursor, -1, 'processing failed');
-            }
-          }
+          if (batch.length > 0 || watermarkMoved)
+            await this.#deliver(cursor, batch, batch.at(-1)?.offset ?? -1, watermarkMoved);
         }
         if (this.#deliveries > 0) task.steps.observe(this.#deliverMs);
       }
@@ -645,8 +632,9 @@ export class TaskSet {
   }
 
   /**
-   * Pushes one input batch through the cursor's targets (copies for all but the last), waits for its
-   * async operators, then passes on the input's watermark when it moved. A failure is thrown as the
+   * Pushes one input batch (it may be empty when only the watermark moved) through the cursor's targets
+   * (copies for all but the last), waits for its async operators, then passes on the input's watermark
+   * when it moved. A failure is thrown as the
    * input's error at the offset the operator names, else at `lastOffset`.
    */
   async #deliver(
@@ -659,7 +647,8 @@ export class TaskSet {
     const started = performance.now();
     try {
       const last = targets.length - 1;
-      for (let t = 0; t <= last; t++) targets[t]!.receive(t === last ? batch : batch.map((r) => r.copy()));
+      if (batch.length > 0)
+        for (let t = 0; t <= last; t++) targets[t]!.receive(t === last ? batch : batch.map((r) => r.copy()));
       await cursor.input.settle();
       if (watermarkMoved) {
         const { current, idle } = cursor.watermark!;

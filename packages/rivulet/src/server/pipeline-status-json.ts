@@ -8,30 +8,10 @@ export type PipelineStatusJson = Omit<RunStatus, 'pipeline' | 'lastCheckpointSeq
 
 /** `run.status()` as the API sends it (/api/pipelines, /api/live). */
 export function pipelineStatusJson(run: PipelineRunner): PipelineStatusJson {
-  const {
-    pipeline,
-    state,
-    recordsIn,
-    lag,
-    checkpoints,
-    workers,
-    errors,
-    late,
-    storeEntries,
-    watermarks,
-    error,
-  } = run.status();
+  const { pipeline, error, lastCheckpointSequence: _sequence, ...status } = run.status();
   return {
     name: pipeline,
-    state,
-    recordsIn,
-    lag,
-    checkpoints,
-    workers,
-    errors,
-    late,
-    storeEntries,
-    watermarks,
+    ...status,
     ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
   };
 }
