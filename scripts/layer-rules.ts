@@ -9,7 +9,7 @@ export const allowedImports: ReadonlyMap<string, readonly string[]> = new Map([
   ['state', ['model', 'log']],
   ['plan', ['model']],
   ['connector', ['model']],
-  ['dsl', ['model', 'plan']],
+  ['dsl', ['model', 'plan', 'connector']],
   ['sql', ['model', 'plan']],
   ['runtime', ['model', 'log', 'state', 'plan', 'connector']],
   ['nexmark', ['model', 'plan', 'dsl']],

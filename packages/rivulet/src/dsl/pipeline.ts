@@ -1,19 +1,21 @@
+import type { SourceConnector } from '../connector/index.ts';
 import { EngineError } from '../model/index.ts';
 import {
   explainPlan,
+  type FunctionRef,
   type Plan,
   PlanBuilder,
   type PlanIssue,
   type UserFunction,
   validatePlan,
 } from '../plan/index.ts';
-import { formatSpecOf } from './format.ts';
+import { type Format, formatSpecOf, json } from './format.ts';
 import type { GeneratorSource } from './generator-source.ts';
 import { GlobalTable } from './global-table.ts';
 import type { Key } from './record-context.ts';
 import { Stream } from './stream.ts';
 import { Table } from './table.ts';
-import type { SourceSpec } from './topic-spec.ts';
+import { type SourceSpec, topic } from './topic-spec.ts';
 
 /**
  * A pipeline under construction: add sources with `from`, build streams from them, and hand the
@@ -35,7 +37,33 @@ export class Pipeline {
    */
   from<T, K = unknown>(name: string, source: SourceSpec<T, K>): Stream<T, K>;
   from<T>(name: string, source: GeneratorSource<T>): Stream<T, unknown>;
-  from<T, K = unknown>(name: string, source: SourceSpec<T, K> | GeneratorSource<T>): Stream<T, K> {
+  /**
+   * Reads an external system through a connector (`rivulet/connector`): values decoded with `value`
+   * (default `json()`), keys with `options.key` (default raw bytes). What the connector reads is first
+   * appended to the pipeline's ingest topic `<pipeline>-<name>-ingest` (one partition per split), and
+   * acknowledged to the external system only once a checkpoint holds it.
+   */
+  from<T = unknown, K = unknown>(
+    name: string,
+    source: SourceConnector,
+    value?: Format<T>,
+    options?: { key?: Format<K> },
+  ): Stream<T, K>;
+  from<T, K = unknown>(
+    name: string,
+    source: SourceSpec<T, K> | GeneratorSource<T> | SourceConnector,
+    value?: Format<T>,
+    options: { key?: Format<K> } = {},
+  ): Stream<T, K> {
+    if (source.kind === 'source-connector') {
+      if (typeof source.open !== 'function' || typeof source.splits !== 'function')
+        throw new EngineError('INVALID_ARGUMENT', `source '${name}' is not a source connector`);
+      const spec = topic(`${this.name}-${name}-ingest`, (value ?? json()) as Format<unknown>, {
+        key: options.key as Format<unknown> | undefined,
+      });
+      const id = this.#source(name, spec, undefined, this.#builder.fn((() => source) as UserFunction));
+      return new Stream<T, K>({ builder: this.#builder, id, keyFormat: spec.key.spec });
+    }
     if (source.kind === 'generator') {
       const keyFormat = { kind: 'bytes' as const };
       const id = this.#builder.add({
@@ -62,6 +90,7 @@ export class Pipeline {
     name: string,
     source: SourceSpec<unknown, unknown>,
     role: 'table' | 'globalTable' | undefined,
+    connector?: FunctionRef,
   ): number {
     const value = source.value;
     if (source.key.serde !== undefined)
@@ -79,6 +108,7 @@ export class Pipeline {
       valueFormat,
       startFrom: source.startFrom,
       ...(role === undefined ? {} : { role }),
+      ...(connector === undefined ? {} : { connector }),
     });
   }
 

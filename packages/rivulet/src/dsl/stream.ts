@@ -1,7 +1,8 @@
-import { type Duration, parseDuration } from '../model/index.ts';
+import type { SinkConnector } from '../connector/index.ts';
+import { type Duration, EngineError, parseDuration } from '../model/index.ts';
 import type { FormatSpec, NodeDraft, UserFunction, WindowSpec } from '../plan/index.ts';
 import type { DslNode } from './dsl-node.ts';
-import { formatSpecOf } from './format.ts';
+import { type Format, formatSpecOf, json } from './format.ts';
 import type { GlobalTable } from './global-table.ts';
 import { KeyedStream } from './keyed-stream.ts';
 import type { Key, RecordContext } from './record-context.ts';
@@ -221,7 +222,28 @@ export class Stream<T, K = unknown> {
   }
 
   /** Writes every value to the sink (a topic, keyed by the record's key; or a `blackhole()`). */
-  to(name: string, sink: SinkSpec<T>): void {
+  to(name: string, sink: SinkSpec<T>): void;
+  /**
+   * Writes every value to an external system through a sink connector (`rivulet/connector`), encoded
+   * with `value` (default `json()`). The pipeline writes to its outbox topic `<pipeline>-<name>-outbox`;
+   * what a checkpoint commits there is delivered to the connector, in order per partition.
+   */
+  to(name: string, sink: SinkConnector, value?: Format<T>): void;
+  to(name: string, sink: SinkSpec<T> | SinkConnector, value?: Format<T>): void {
+    if (sink.kind === 'sink-connector') {
+      if (typeof sink.open !== 'function')
+        throw new EngineError('INVALID_ARGUMENT', `sink '${name}' is not a sink connector`);
+      this.node.builder.add({
+        kind: 'sink',
+        inputs: [this.node.id],
+        name,
+        topic: `${this.node.builder.pipeline}-${name}-outbox`,
+        keyFormat: this.node.keyFormat,
+        valueFormat: formatSpecOf((value ?? json()) as Format<unknown>, (f) => this.node.builder.fn(f)),
+        connector: this.node.builder.fn((() => sink) as UserFunction),
+      });
+      return;
+    }
     const blackhole = sink.kind === 'blackhole';
     this.node.builder.add({
       kind: 'sink',

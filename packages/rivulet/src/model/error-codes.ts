@@ -59,6 +59,17 @@ export const errorCodes = {
   IDEMPOTENCY_KEY_REUSED: { domain: 'user', retryable: false },
   /** The log is closed or failed an append (disk full, I/O or fsync error). */
   LOG_UNAVAILABLE: { domain: 'external', retryable: true },
+  // connectors (src/connector): external systems read and written by pipelines
+  /** The external server cannot be reached (refused, timed out, closed); reopening later may succeed. */
+  CONNECTOR_UNAVAILABLE: { domain: 'external', retryable: true },
+  /** The external server refused an operation or broke its contract (details.connector says which). */
+  CONNECTOR_FAILED: { domain: 'external', retryable: true },
+  /** A source cannot resume from a stored position (it no longer exists there, or is malformed). */
+  SOURCE_POSITION_INVALID: { domain: 'user', retryable: false },
+  /** A schema id in a record is unknown to the schema registry. */
+  SCHEMA_NOT_FOUND: { domain: 'user', retryable: false },
+  /** A writer schema cannot be read with the reader schema (schema evolution rules). */
+  SCHEMA_INCOMPATIBLE: { domain: 'user', retryable: false },
   // testing and fault injection
   FAILPOINT: { domain: 'internal', retryable: false },
   INTERNAL: { domain: 'internal', retryable: false },

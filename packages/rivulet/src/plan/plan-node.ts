@@ -75,6 +75,12 @@ export interface SourceNode extends NodeBase<'source'> {
     readonly size: FunctionRef;
     readonly open: FunctionRef;
   };
+  /**
+   * A source connector (an external system: `() => SourceConnector`): the runtime ingests what it reads
+   * into `topic` (the pipeline's ingest topic, one partition per split), recording the connector's
+   * positions in checkpoints; tasks read that topic.
+   */
+  readonly connector?: FunctionRef;
 }
 
 export interface MapNode extends NodeBase<'map'> {
@@ -354,6 +360,11 @@ export interface SinkNode extends NodeBase<'sink'> {
   readonly valueFormat: FormatSpec;
   /** Drops every record instead (`blackhole()`): `topic` is only a name, never created. */
   readonly blackhole?: true;
+  /**
+   * A sink connector (`() => SinkConnector`): `topic` is the sink's outbox, whose committed records the
+   * runtime delivers to the connector.
+   */
+  readonly connector?: FunctionRef;
 }
 
 export type PlanNode =

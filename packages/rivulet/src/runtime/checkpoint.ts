@@ -18,7 +18,15 @@ export interface Checkpoint {
   stores: Map<string, Map<number, number>>;
   /** Event-time state per task (`<sub-topology>:<partition>`): watermark positions, JSON data. */
   time: Map<string, TaskTimeState>;
+  /**
+   * Source connectors' positions: per source name, per split, the position after the last record in
+   * its ingest topic up to `outputs` (see source-ingest.ts).
+   */
+  sources: SourcePositions;
 }
+
+/** Positions of source connectors: source name -> split -> position. */
+export type SourcePositions = Map<string, Map<string, string>>;
 
 /** A task's event-time state: per operator (node id) and per repartition input (topic). */
 export interface TaskTimeState {
@@ -66,6 +74,9 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
       outputs: tableToJson(checkpoint.outputs),
       stores: tableToJson(checkpoint.stores),
       time: [...checkpoint.time],
+      sources: [...checkpoint.sources].flatMap(([source, splits]) =>
+        [...splits].map(([split, position]) => [source, split, position]),
+      ),
     }),
   );
 }
@@ -86,6 +97,24 @@ function timeFromJson(rows: unknown): Map<string, TaskTimeState> {
   return time;
 }
 
+function sourcesFromJson(rows: unknown): SourcePositions {
+  const sources: SourcePositions = new Map();
+  if (rows === undefined) return sources; // written before source connectors existed
+  if (!Array.isArray(rows)) throw new Error('sources is not a table');
+  for (const row of rows) {
+    const [source, split, position] = row as [unknown, unknown, unknown];
+    if (typeof source !== 'string' || typeof split !== 'string' || typeof position !== 'string')
+      throw new Error(`bad source row ${JSON.stringify(row)}`);
+    let splits = sources.get(source);
+    if (splits === undefined) {
+      splits = new Map();
+      sources.set(source, splits);
+    }
+    splits.set(split, position);
+  }
+  return sources;
+}
+
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   try {
     const data = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
@@ -98,6 +127,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       outputs: tableFromJson(data.outputs),
       stores: tableFromJson(data.stores),
       time: timeFromJson(data.time),
+      sources: sourcesFromJson(data.sources),
     };
   } catch (error) {
     throw new EngineError(

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { SinkConnector, SourceConnector } from '../connector/index.ts';
 import type { Log } from '../log/index.ts';
 import {
   BucketHistogram,
@@ -28,15 +29,25 @@ import {
   encodeCheckpoint,
   type OffsetTable,
   readCheckpoints,
+  type SourcePositions,
   setOffset,
   type TaskTimeState,
 } from './checkpoint.ts';
-import { type Boundary, deadLetterTopics, type ErrorPolicies, validatePolicies } from './error-policy.ts';
+import {
+  type Boundary,
+  deadLetterTopics,
+  type ErrorPolicies,
+  ErrorRouter,
+  validatePolicies,
+} from './error-policy.ts';
 import { codecFor } from './format-codec.ts';
 import { generatorEnds } from './generator-input.ts';
+import { PartitionedWriter } from './partitioned-writer.ts';
 import { moduleUrl, typeScriptLoader } from './pipeline-module.ts';
 import { QueryableStore } from './queryable-store.ts';
 import { type ConsumerLag, type RunMetrics, runMetrics } from './run-metrics.ts';
+import { type DeliverySink, SinkDelivery } from './sink-delivery.ts';
+import { type IngestSource, SourceIngest } from './source-ingest.ts';
 import type { TaskExecutor } from './task-executor.ts';
 import { windowAccumulator } from './task-graph.ts';
 import { TaskLoop } from './task-loop.ts';
@@ -177,6 +188,17 @@ export class PipelineRunner {
   #stopRequested = false;
   #wakeForStop: (() => void) | undefined;
   #loop: Promise<void> = Promise.resolve();
+  /** Source connectors: their ingest topics and splits, resolved at start. */
+  readonly #ingestSources: Array<Omit<IngestSource, 'positions'>> = [];
+  /** Source connectors' positions in the checkpoint recovered to. */
+  #recoveredSources: SourcePositions = new Map();
+  #ingest: SourceIngest | undefined;
+  #delivery: SinkDelivery | undefined;
+  /** Records refused by connectors (too large for the log, refused by a sink), by the error policies. */
+  #connectorErrors: ErrorRouter | undefined;
+  readonly #connectorDeadLetters = new Map<string, PartitionedWriter>();
+  /** Resolved when a checkpoint that started after they were added is durable. */
+  #checkpointWaiters: Array<() => void> = [];
 
   private constructor(log: Log, plan: Plan, options: RunOptions) {
     this.#log = log;
@@ -210,9 +232,11 @@ export class PipelineRunner {
         },
       ],
       runner.#endOffsets(),
+      runner.#recoveredSources,
     );
     runner.#checkpointDurations.observe(performance.now() - started);
     await runner.#startExecutors(start);
+    runner.#startConnectors();
     runner.#loop = runner.#run();
     return runner;
   }
@@ -232,6 +256,12 @@ export class PipelineRunner {
         sum.deadLettered += count.deadLettered;
         errors.set(boundary, sum);
       }
+    }
+    for (const [boundary, count] of this.#connectorErrors?.counts ?? []) {
+      const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
+      sum.skipped += count.skipped;
+      sum.deadLettered += count.deadLettered;
+      errors.set(boundary, sum);
     }
     return {
       pipeline: this.plan.pipeline,
@@ -424,6 +454,7 @@ export class PipelineRunner {
       durability: 'fsync',
       retention: { time: '1d' },
     });
+    await this.#prepareSourceConnectors();
     this.#coPartition();
     const taskCounts = this.#taskCounts();
     for (const sub of this.#topology.subTopologies) {
@@ -455,6 +486,37 @@ export class PipelineRunner {
       for (const r of sub.repartitions) this.#upstreamTasks.set(r.topic, taskCounts.get(sub.id)!);
     }
     return this.#recover();
+  }
+
+  /**
+   * Asks each source connector for its splits and creates its ingest topic (one partition per split)
+   * if it does not exist; a topic kept from an earlier run keeps its count (splits map onto it modulo).
+   */
+  async #prepareSourceConnectors(): Promise<void> {
+    for (const node of this.plan.nodes) {
+      if (node.kind !== 'source' || node.connector === undefined) continue;
+      const connector = (this.plan.functions.get(node.connector) as unknown as () => SourceConnector)();
+      let splits: readonly string[];
+      try {
+        splits = await connector.splits();
+      } catch (error) {
+        if (isEngineError(error)) throw error;
+        throw new EngineError(
+          'CONNECTOR_FAILED',
+          `source '${node.name}' (${connector.connector}) could not list its splits: ${(error as Error).message}`,
+          { cause: error, details: { source: node.name } },
+        );
+      }
+      if (splits.length === 0 || new Set(splits).size !== splits.length)
+        throw new EngineError(
+          'CONNECTOR_FAILED',
+          `source '${node.name}' (${connector.connector}) must name at least one split, each once; got ${JSON.stringify(splits)}`,
+          { retryable: false, details: { source: node.name } },
+        );
+      if (!this.#log.hasTopic(node.topic))
+        await this.#log.createTopic(node.topic, { partitions: splits.length, durability: 'none' });
+      this.#ingestSources.push({ name: node.name, topic: node.topic, connector, splits });
+    }
   }
 
   /**
@@ -618,6 +680,7 @@ export class PipelineRunner {
       }
     }
     if (chosen !== undefined) this.#sequence = chosen.sequence;
+    this.#recoveredSources = chosen?.sources ?? new Map();
     if (exactlyOnce) {
       for (const topic of this.#sinkTopics) {
         for (let p = 0; p < this.#log.topicConfig(topic).partitions; p++) {
@@ -631,7 +694,11 @@ export class PipelineRunner {
   }
 
   #engineWrittenTopics(): string[] {
-    return [...this.#sinkTopics, ...this.#topology.internalTopics.map((t) => t.topic)];
+    return [
+      ...this.#sinkTopics,
+      ...this.#topology.internalTopics.map((t) => t.topic),
+      ...this.#ingestSources.map((s) => s.topic),
+    ];
   }
 
   #startPosition(topic: string, partition: number): number {
@@ -724,11 +791,68 @@ export class PipelineRunner {
     this.#workers = workers;
   }
 
+  /** Starts reading source connectors into their ingest topics and delivering outboxes to sink connectors. */
+  #startConnectors(): void {
+    const sinks: DeliverySink[] = [];
+    for (const node of this.plan.nodes)
+      if (node.kind === 'sink' && node.connector !== undefined)
+        sinks.push({
+          name: node.name,
+          topic: node.topic,
+          connector: (this.plan.functions.get(node.connector) as unknown as () => SinkConnector)(),
+        });
+    if (this.#ingestSources.length === 0 && sinks.length === 0) return;
+    const errors = new ErrorRouter(this.#options.errors, (topic) => {
+      let writer = this.#connectorDeadLetters.get(topic);
+      if (writer === undefined) {
+        writer = new PartitionedWriter(this.#log, topic);
+        this.#connectorDeadLetters.set(topic, writer);
+      }
+      return writer;
+    });
+    this.#connectorErrors = errors;
+    const deadLetters = () => [...this.#connectorDeadLetters.values()];
+    const retry = { retryMinMs: 100, retryMaxMs: 5_000 };
+    if (this.#ingestSources.length > 0) {
+      this.#ingest = new SourceIngest(
+        this.#log,
+        this.#ingestSources.map((s) => ({
+          ...s,
+          positions: this.#recoveredSources.get(s.name) ?? new Map<string, string>(),
+        })),
+        { maxRecords: 1000, pollWaitMs: 100, errors, deadLetters, ...retry },
+      );
+      this.#ingest.start();
+    }
+    if (sinks.length > 0) {
+      this.#delivery = new SinkDelivery(this.#log, sinks, {
+        pipeline: this.plan.pipeline,
+        commitIntervalMs: this.#options.commitIntervalMs,
+        fetchBytes: this.#options.fetchBytes,
+        errors,
+        deadLetters,
+        afterNextCheckpoint: () =>
+          new Promise<void>((resolve) => {
+            this.#checkpointWaiters.push(resolve);
+          }),
+        ...retry,
+      });
+      this.#delivery.start();
+    }
+  }
+
+  /** Stops the connectors: after a final checkpoint, sources acknowledge it and sinks drain to it. */
+  async #closeConnectors(final: boolean): Promise<void> {
+    await Promise.all([this.#ingest?.close(), this.#delivery?.close(final)]);
+  }
+
   async #run(): Promise<void> {
-    // Rejects as soon as any executor fails; never resolves otherwise.
-    const failure = Promise.race(
-      this.#executors.map((e) => e.done.then(() => new Promise<never>(() => undefined))),
-    );
+    // Rejects as soon as any executor or connector fails; never resolves otherwise.
+    const failure = Promise.race([
+      ...this.#executors.map((e) => e.done.then(() => new Promise<never>(() => undefined))),
+      ...(this.#ingest === undefined ? [] : [this.#ingest.failed]),
+      ...(this.#delivery === undefined ? [] : [this.#delivery.failed]),
+    ]);
     failure.catch(() => undefined);
     let checkpoint: Promise<void> | undefined;
     try {
@@ -738,10 +862,12 @@ export class PipelineRunner {
         checkpoint = this.#checkpoint(false);
         await Promise.race([checkpoint, failure]);
       }
-      await this.#checkpoint(true);
+      await Promise.race([this.#checkpoint(true), failure]);
+      await Promise.race([this.#closeConnectors(true), failure]);
       this.#state = 'stopped';
     } catch (error) {
       await Promise.all(this.#executors.map((e) => e.terminate()));
+      await this.#closeConnectors(false).catch(() => undefined);
       // A checkpoint whose cut was taken before the failure is still valid: let it finish, so that
       // nothing this run started lands after it is reported failed (a restart's recovery reads the log).
       await checkpoint?.catch(() => undefined);
@@ -776,10 +902,21 @@ export class PipelineRunner {
    */
   async #checkpoint(final: boolean): Promise<void> {
     const started = performance.now();
+    const waiters = this.#checkpointWaiters;
+    this.#checkpointWaiters = [];
+    // Source connectors hold their appends while the cut is taken, so positions match the topics' ends.
+    await this.#ingest?.pause();
     const cuts = await Promise.all(this.#executors.map((e) => (final ? e.stop() : e.cut())));
     const outputs = this.#endOffsets();
-    if (!final) for (const executor of this.#executors) executor.resume();
-    await this.#writeCheckpoint(cuts, outputs);
+    const sources = this.#ingest?.positions() ?? this.#recoveredSources;
+    if (!final) {
+      for (const executor of this.#executors) executor.resume();
+      this.#ingest?.resume();
+    }
+    await this.#writeCheckpoint(cuts, outputs, sources);
+    this.#ingest?.commit(sources);
+    this.#delivery?.notify();
+    for (const resolve of waiters) resolve();
     this.#checkpointDurations.observe(performance.now() - started);
   }
 
@@ -795,7 +932,7 @@ export class PipelineRunner {
   }
 
   /** Syncs the partitions up to `outputs`, appends the checkpoint record, publishes the outputs. */
-  async #writeCheckpoint(cuts: TaskCut[], outputs: OffsetTable): Promise<void> {
+  async #writeCheckpoint(cuts: TaskCut[], outputs: OffsetTable, sources: SourcePositions): Promise<void> {
     const syncs: Array<Promise<void>> = [];
     for (const [topic, partitions] of outputs)
       for (const p of partitions.keys()) syncs.push(this.#log.partition(topic, p).sync());
@@ -817,6 +954,7 @@ export class PipelineRunner {
       outputs,
       stores,
       time,
+      sources,
     };
     await this.#log.append(CHECKPOINT_TOPIC, 0, [
       {

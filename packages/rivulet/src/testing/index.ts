@@ -1,1 +1,2 @@
+export { type MemorySink, type MemorySource, memorySink, memorySource } from './memory-connectors.ts';
 export { type PlanSource, TestDriver, type TestOutputRecord } from './test-driver.ts';
