@@ -7,6 +7,7 @@
  * bar is reported, not an error.
  */
 import { parseCliOptions, USAGE } from './cli-options.ts';
+import { connectorsSuite } from './connectors/connectors-suite.ts';
 import { joinsSuite } from './joins/joins-suite.ts';
 import { logSuite } from './log/log-suite.ts';
 import { loadAverage, machineInfo } from './machine-info.ts';
@@ -18,7 +19,14 @@ import type { Suite } from './suite.ts';
 import { windowsSuite } from './windows/windows-suite.ts';
 
 /** Every suite by name: adding a suite is one line here. */
-const suites: readonly Suite[] = [logSuite, runtimeSuite, windowsSuite, joinsSuite, nexmarkSuite];
+const suites: readonly Suite[] = [
+  logSuite,
+  runtimeSuite,
+  windowsSuite,
+  joinsSuite,
+  nexmarkSuite,
+  connectorsSuite,
+];
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseCliOptions>;

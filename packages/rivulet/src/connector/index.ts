@@ -9,6 +9,15 @@ export {
   isEngineError,
   partitionForKey,
 } from '../model/index.ts';
+// Types only (erased at run time): the suite itself is `rivulet/connector/conformance`, which loads node:test.
+export type {
+  ProducedRecord,
+  SinkFixture,
+  SinkHarness,
+  SourceFixture,
+  SourceHarness,
+  StoredRecord,
+} from './conformance/index.ts';
 export type { SinkConnector, SinkContext, SinkGuarantee, SinkRecord, SinkWriter } from './sink-connector.ts';
 export type {
   ConnectorRecord,

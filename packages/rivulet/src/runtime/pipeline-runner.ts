@@ -128,6 +128,15 @@ export interface RunStatus {
    */
   watermarks: Record<string, number | null>;
   lastCheckpointSequence: number;
+  /**
+   * Source connectors: records read into each ingest topic in this run. Sink connectors: records handed
+   * to each in this run (a replay counts again) and `lag`, records committed to its outbox but not yet
+   * committed to the sink.
+   */
+  connectors?: {
+    sources: Record<string, { recordsIn: number }>;
+    sinks: Record<string, { delivered: number; lag: number }>;
+  };
   error?: EngineError;
 }
 
@@ -275,6 +284,9 @@ export class PipelineRunner {
       storeEntries,
       watermarks: this.#watermarks(),
       lastCheckpointSequence: this.#sequence,
+      ...(this.#ingest === undefined && this.#delivery === undefined
+        ? {}
+        : { connectors: this.#connectorStatus() }),
       ...(this.#error === undefined ? {} : { error: this.#error }),
     };
   }
@@ -789,6 +801,16 @@ export class PipelineRunner {
       throw failed.reason;
     }
     this.#workers = workers;
+  }
+
+  #connectorStatus(): NonNullable<RunStatus['connectors']> {
+    const sources: NonNullable<RunStatus['connectors']>['sources'] = {};
+    for (const [name, recordsIn] of this.#ingest?.recordsIn() ?? []) sources[name] = { recordsIn };
+    const sinks: NonNullable<RunStatus['connectors']>['sinks'] = {};
+    const lag = this.#delivery?.lag() ?? new Map<string, number>();
+    for (const [name, delivered] of this.#delivery?.delivered() ?? [])
+      sinks[name] = { delivered, lag: lag.get(name) ?? 0 };
+    return { sources, sinks };
   }
 
   /** Starts reading source connectors into their ingest topics and delivering outboxes to sink connectors. */

@@ -118,6 +118,11 @@ test('source and sink connectors: exactly once across a stop and a restart; sour
     source.append('b', items('b', 200, 50));
     const second = await engine.run(copyPipeline(source, sink), { commitIntervalMs: 20 });
     await until(() => sink.records.length === 650, '650 records');
+    await until(() => second.status().connectors?.sinks.out?.lag === 0, 'delivery caught up');
+    assert.deepEqual(second.status().connectors, {
+      sources: { in: { recordsIn: 150 } },
+      sinks: { out: { delivered: 150, lag: 0 } },
+    });
     await second.stop();
     assertExactlyOnce(sink, { a: 400, b: 250 });
   });
@@ -233,5 +238,31 @@ test('records too large for the ingest topic and records a sink refuses go to th
       { n: 11, code: 'INVALID_RECORD', boundary: 'produce', operator: 'out' },
     ]);
     assert.deepEqual(run.status().errors.deserialize, { skipped: 0, deadLettered: 1 });
+  });
+});
+
+test('worker threads: tasks read ingest topics and write the outbox; connectors stay in this thread', async () => {
+  await withEngine(async (engine) => {
+    const module = join(import.meta.dirname, 'fixtures', 'connector-pipeline.ts');
+    const fixture = (await import(module)) as typeof import('./fixtures/connector-pipeline.ts');
+    const expected = new Map<string, number>();
+    for (const split of ['a', 'b', 'c']) {
+      fixture.source.append(split, items(split, 0, 400));
+      for (let n = 0; n < 400; n++) expected.set(`k${n % 5}`, (expected.get(`k${n % 5}`) ?? 0) + 1);
+    }
+    const run = await engine.run(fixture.default, { parallelism: 2, module, commitIntervalMs: 20 });
+    const latest = () => {
+      const m = new Map<string, number>();
+      for (const r of fixture.sink.records)
+        m.set(
+          JSON.parse(Buffer.from(r.key!).toString()) as string,
+          JSON.parse(Buffer.from(r.value!).toString()),
+        );
+      return m;
+    };
+    await until(() => [...latest().values()].reduce((a, b) => a + b, 0) === 1200, 'every record counted');
+    assert.equal(run.status().workers, 2);
+    await run.stop();
+    assert.deepEqual(latest(), expected);
   });
 });
