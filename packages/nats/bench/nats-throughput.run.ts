@@ -1,0 +1,8 @@
+/** Run: `cd packages/nats && npx tsx --conditions=rivulet-source bench/nats-throughput.run.ts [records]` */
+import { connectorThroughput } from './nats-throughput.ts';
+
+const records = Number(process.argv[2] ?? 50_000);
+for (const row of await connectorThroughput({ records }))
+  console.log(
+    `${row.case.padEnd(24)} connector ${Math.round(row.connectorPerSec).toString().padStart(7)}/s  bare ${Math.round(row.barePerSec).toString().padStart(7)}/s  ratio ${(row.connectorPerSec / row.barePerSec).toFixed(2)}`,
+  );
