@@ -147,7 +147,15 @@ export class SinkDelivery {
         const writer = state.writer;
         state.writer = undefined;
         await writer?.close().catch(() => undefined);
-        if (!isEngineError(error) || !error.retryable || this.#draining) {
+        if (this.#draining) {
+          // Stopping: what is not delivered now stays in the outbox for the next run.
+          process.emitWarning(
+            `sink '${state.sink.name}' stopped delivering at the pipeline's stop (${(error as Error).message}); the next run delivers the rest`,
+            { code: 'RIVULET_SINK_RETRY' },
+          );
+          return;
+        }
+        if (!isEngineError(error) || !error.retryable) {
           this.#fail(
             new EngineError(
               'CONNECTOR_FAILED',

@@ -63,7 +63,7 @@ export function connectorPipelineConformance(
 ): void {
   const { source, sink } = harnesses;
   describe(`${name}: pipeline conformance`, () => {
-    test('source: a pipeline reads every record, across a restart; bad payloads are dead-lettered', {
+    test('source: a pipeline reads every record, across a restart; bad payloads are dead-lettered (when the fixture can write raw values)', {
       timeout: 120_000,
       skip:
         source === undefined
@@ -81,8 +81,9 @@ export function connectorPipelineConformance(
             p.from('in', connector, json<Row>()).to('out', out, json());
             return p.plan();
           };
+          const raw = source!.rawValues !== false;
           await fixture.produce(rows(0, 150));
-          await fixture.produce([{ key: 'bad', value: 'not json {' }]);
+          if (raw) await fixture.produce([{ key: 'bad', value: 'not json {' }]);
           await fixture.produce(rows(150, 150));
           const first = await PipelineRunner.start(log, build(fixture.source), OPTIONS);
           await until(() => new Set(seqsOf(out)).size >= 300, '300 records through the pipeline', 60_000);
@@ -99,6 +100,7 @@ export function connectorPipelineConformance(
           );
           if (source!.features.replay === 'exactly-once')
             assert.equal(seqs.length, 400, 'no record arrived twice');
+          if (!raw) return; // the fixture cannot write an undecodable payload
           const dlq = await log.fetch('dlq', 0, 0);
           assert.deepEqual(
             dlq.records.map((r) => r.valueString()),

@@ -39,6 +39,11 @@ export interface SourceHarness {
   readonly restartable: boolean;
   /** Cases that take longer on a slow server (default 60 s). */
   readonly timeoutMs?: number;
+  /**
+   * False when the fixture cannot write arbitrary value bytes (a CDC source's values are change records
+   * it builds itself): the engine-level suite then skips its undecodable-payload check. Default true.
+   */
+  readonly rawValues?: boolean;
 }
 
 interface Received {
