@@ -1,14 +1,17 @@
 /**
- * S8, sensor monitoring: temperature readings `{ deviceId, celsius, ts }` arrive on 'readings' (over MQTT
- * once the connectors land; on the embedded log here). Per device and 5-minute window of event time:
+ * S8, sensor monitoring: temperature readings `{ deviceId, celsius, ts }` arrive over MQTT (with
+ * `S8_MQTT_URL` set: topics `sensors/#`, a persistent QoS 1 session) or on the topic 'readings' of the
+ * embedded log. Per device and 5-minute window of event time:
  * min, max and average to 'device-stats'; an alarm to 'overheat-alarms' when the average is above the
  * threshold in 3 consecutive windows (once per such run, again only after an average at or below it or
  * a gap); 'silent-devices' when a device sends nothing for 2 minutes of processing time.
  *
  *   rivulet topics create readings --partitions 2
  *   rivulet run examples/s8-sensors/pipeline.ts
+ *   S8_MQTT_URL=mqtt://127.0.0.1:1883 rivulet run examples/s8-sensors/pipeline.ts   # readings from MQTT
  */
-import { boundedOutOfOrder, json, pipeline, topic, tumbling } from 'rivulet';
+import { mqttSource } from '@rivulet/mqtt';
+import { boundedOutOfOrder, json, pipeline, type SourceConnector, topic, tumbling } from 'rivulet';
 import { z } from 'zod';
 
 export const Reading = z.object({
@@ -37,10 +40,14 @@ export interface DeviceStats {
   avg: number;
 }
 
-export function sensorsPipeline(threshold: number) {
+/** `readingsFrom`: a source connector (e.g. `mqttSource`) instead of the log topic 'readings'. */
+export function sensorsPipeline(threshold: number, readingsFrom?: SourceConnector) {
   const s8 = pipeline('sensors');
-  const readings = s8
-    .from('readings', topic('readings', json(Reading)))
+  const source =
+    readingsFrom === undefined
+      ? s8.from('readings', topic('readings', json(Reading)))
+      : s8.from('readings', readingsFrom, json(Reading));
+  const readings = source
     .eventTime((r) => r.ts, boundedOutOfOrder('10s', { idleTimeout: '1m' }))
     .keyBy((r) => r.deviceId);
   const stats = readings
@@ -92,4 +99,10 @@ export function sensorsPipeline(threshold: number) {
   return s8;
 }
 
-export default sensorsPipeline(Number(process.env.S8_THRESHOLD ?? 70));
+const mqttUrl = process.env.S8_MQTT_URL;
+export default sensorsPipeline(
+  Number(process.env.S8_THRESHOLD ?? 70),
+  mqttUrl === undefined
+    ? undefined
+    : mqttSource({ url: mqttUrl, topics: ['sensors/#'], clientId: 'rivulet-s8-sensors' }),
+);

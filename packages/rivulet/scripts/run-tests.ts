@@ -40,7 +40,16 @@ if (files.length === 0) {
 console.log(`running ${files.length} test files on Node ${process.version}`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+  // rivulet-source: `rivulet` and the connector packages resolve to their TypeScript sources (one copy of
+  // every module, whether a test imports it by path or by package name).
+  [
+    '--conditions=rivulet-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } },
 );
 process.exit(result.status ?? 1);

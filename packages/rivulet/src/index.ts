@@ -1,3 +1,14 @@
+export type {
+  ConnectorRecord,
+  SinkConnector,
+  SinkGuarantee,
+  SinkRecord,
+  SinkWriter,
+  SourceBatch,
+  SourceConnector,
+  SourceFeatures,
+  SourceReader,
+} from './connector/index.ts';
 export * from './dsl/index.ts';
 export { createEngine, Engine, type EngineOptions } from './engine.ts';
 export * from './log/index.ts';
