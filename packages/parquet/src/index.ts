@@ -1,0 +1,2 @@
+export type { ParquetColumn, ParquetColumnsOption, ParquetColumnType } from './parquet-columns.ts';
+export { type ParquetSinkOptions, parquetSink } from './parquet-sink.ts';
