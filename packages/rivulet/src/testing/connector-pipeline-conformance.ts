@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,10 @@ async function withLog(body: (log: Log) => Promise<void>): Promise<void> {
     await log.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function uniquePipelineName(): string {
+  return `conformance-${randomBytes(4).toString('hex')}`;
 }
 
 function rows(from: number, count: number): Array<{ key: string; value: string }> {
@@ -76,8 +81,10 @@ export function connectorPipelineConformance(
       try {
         await withLog(async (log) => {
           const out = memorySink();
+          // A fresh pipeline name: sinks may keep positions under it in the server.
+          const pipelineName = uniquePipelineName();
           const build = (connector: SourceConnector) => {
-            const p = pipeline('conformance');
+            const p = pipeline(pipelineName);
             p.from('in', connector, json<Row>()).to('out', out, json());
             return p.plan();
           };
@@ -125,8 +132,9 @@ export function connectorPipelineConformance(
       try {
         await withLog(async (log) => {
           const input: MemorySource = memorySource(['a']);
+          const pipelineName = uniquePipelineName();
           const build = (connector: SinkConnector) => {
-            const p = pipeline('conformance');
+            const p = pipeline(pipelineName);
             p.from('in', input, json<Row>()).to('out', connector, json());
             return p.plan();
           };
