@@ -1,0 +1,4 @@
+import { sourceConformance } from 'rivulet/connector/conformance';
+import { rabbitQueueSourceHarness } from './rabbitmq-harness.ts';
+
+sourceConformance('rabbitQueueSource', rabbitQueueSourceHarness);

@@ -1,0 +1,4 @@
+import { sinkConformance } from 'rivulet/connector/conformance';
+import { rabbitSinkHarness } from './rabbitmq-harness.ts';
+
+sinkConformance('rabbitSink', rabbitSinkHarness);
