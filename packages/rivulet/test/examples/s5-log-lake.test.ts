@@ -65,9 +65,7 @@ async function until(condition: () => Promise<boolean>, what: string, ms = 60_00
   }
 }
 
-async function lakeRows(
-  dir: string,
-): Promise<
+async function lakeRows(dir: string): Promise<
   Array<{
     ts: number;
     line: string;
