@@ -1,24 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProducedRecord, SourceFixture, SourceHarness } from 'rivulet/connector/conformance';
+import { freePort } from 'rivulet/testing';
 import { webSocketSource } from '../src/index.ts';
 
 const serverScript = fileURLToPath(new URL('./ws-log-server.ts', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** The position the log server stamps first in every entry: `{"n":<position>,...`. */
 export function logPosition(value: Uint8Array): string {

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { isEngineError, type SourceReader } from 'rivulet/connector';
 import { sourceConformance } from 'rivulet/connector/conformance';
+import { freePort } from 'rivulet/testing';
 import { WebSocketServer } from 'ws';
 import { type WebSocketSourceOptions, webSocketSource } from '../src/index.ts';
-import { freePort, LogServerProcess, logPosition, webSocketSourceHarness } from './websocket-harness.ts';
+import { LogServerProcess, logPosition, webSocketSourceHarness } from './websocket-harness.ts';
 
 sourceConformance('websocket tail resuming with ?from', webSocketSourceHarness);
 

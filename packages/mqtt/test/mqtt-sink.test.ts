@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isEngineError, type SinkRecord } from 'rivulet/connector';
 import { sinkConformance } from 'rivulet/connector/conformance';
+import { freePort } from 'rivulet/testing';
 import { mqttSink } from '../src/index.ts';
 import { mqttSinkHarness, rawClient, SHARED_MQTT_URL, uniqueName } from './mqtt-harness.ts';
-import { freePort } from './private-mosquitto.ts';
 
 sinkConformance('mqtt qos 1', mqttSinkHarness);
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isEngineError, type SourceReader } from 'rivulet/connector';
 import { sourceConformance } from 'rivulet/connector/conformance';
+import { freePort } from 'rivulet/testing';
 import { mqttSource } from '../src/index.ts';
 import {
   dropSession,
@@ -11,7 +12,6 @@ import {
   SHARED_MQTT_URL,
   uniqueName,
 } from './mqtt-harness.ts';
-import { freePort } from './private-mosquitto.ts';
 
 sourceConformance('mqtt qos 1 persistent session', mqttSourceHarness);
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { runCrashChild } from 'rivulet/testing';
 import { crashRecord } from './crash-reference.ts';
 import { parquetFiles } from './parquet-harness.ts';
 
@@ -19,54 +18,9 @@ after(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  acked: Map<number, number> | undefined;
-  done: boolean;
-  killed: boolean;
-  signal: NodeJS.Signals | null;
-}
-
-/**
- * Runs the child; SIGKILLs it `delayMs` after its `killAfter`-th commit line (when given), or lets it kill
- * itself before its `crashAtStep`-th file-system step (when given).
- */
-function runChild(
-  dir: string,
-  killAfter: number | undefined,
-  delayMs: number,
-  crashAtStep = 0,
-): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=rivulet-source', '--import', 'tsx', CHILD, dir, String(TOTAL)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, CRASH_AT_STEP: String(crashAtStep) },
-    },
-  );
-  const run: Run = { acked: undefined, done: false, killed: false, signal: null };
-  let commits = 0;
-  const kill = () => {
-    if (child.exitCode === null && !run.killed) {
-      run.killed = true;
-      child.kill('SIGKILL');
-    }
-  };
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (line === 'done') run.done = true;
-    else {
-      run.acked = new Map(JSON.parse(line) as Array<[number, number]>);
-      commits++;
-    }
-    if (killAfter !== undefined && commits === killAfter) setTimeout(kill, delayMs);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      run.signal = signal;
-      resolve(run);
-    });
-  });
+/** Runs the child; SIGKILLs it `delayMs` after its `killAfter`-th commit line, or lets it kill itself at `crashAtStep`. */
+function runChild(dir: string, killAfter: number | undefined, delayMs: number, crashAtStep = 0) {
+  return runCrashChild(CHILD, [dir, String(TOTAL)], { killAfterCommits: killAfter, delayMs, crashAtStep });
 }
 
 async function tempFiles(dir: string): Promise<number> {

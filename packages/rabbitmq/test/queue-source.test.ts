@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { isEngineError, type SourceReader } from 'rivulet/connector';
+import { freePort } from 'rivulet/testing';
 import { rabbitQueueSource } from '../src/index.ts';
-import { freePort } from './private-rabbitmq.ts';
 import {
   publishRecords,
   readQueue,
