@@ -1,7 +1,13 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { type ConnectorRecord, EngineError, type SourceBatch, type SourceReader } from 'rivulet/connector';
+import {
+  type ConnectorRecord,
+  EngineError,
+  PollWaiter,
+  type SourceBatch,
+  type SourceReader,
+} from 'rivulet/connector';
 import { readCsvRecord } from './csv-record.ts';
 import { DigitSlab } from './digit-slab.ts';
 import { type FilePosition, parsePosition } from './file-position.ts';
@@ -41,8 +47,8 @@ export class FileSplitReader implements SourceReader {
   private nameKeys: string[] = [];
   private readonly fileBytes: Uint8Array;
   private watcher: FSWatcher | undefined;
-  private changed = false;
-  private wake: (() => void) | undefined;
+  /** Woken by fs.watch events; a change while no poll waits is kept for the next wait. */
+  private readonly waiter = new PollWaiter({ remember: true });
   /** The path names another file: drain this one as complete (partial last line included), then switch. */
   private rotated = false;
   private closed = false;
@@ -143,7 +149,7 @@ export class FileSplitReader implements SourceReader {
       if (this.config.follow && (await this.followPath())) continue;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return { records, position: this.position() };
-      await this.waitForChange(Math.min(left, this.config.pollMs), signal);
+      await this.waiter.wait(Math.min(left, this.config.pollMs), signal);
     }
   }
 
@@ -155,7 +161,7 @@ export class FileSplitReader implements SourceReader {
     if (this.closed) return;
     this.closed = true;
     this.watcher?.close();
-    this.wake?.();
+    this.waiter.wake();
     await this.dropReadAhead();
     await this.handle.close();
   }
@@ -172,27 +178,7 @@ export class FileSplitReader implements SourceReader {
   }
 
   private notify(): void {
-    this.changed = true;
-    this.wake?.();
-  }
-
-  private waitForChange(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.changed) {
-      this.changed = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.wake = undefined;
-        this.changed = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
+    this.waiter.wake();
   }
 
   /** Reads up to `max` records from the buffer, reading further chunks as needed. */

@@ -1,4 +1,10 @@
-import { type ConnectorRecord, EngineError, type SourceBatch, type SourceReader } from 'rivulet/connector';
+import {
+  type ConnectorRecord,
+  EngineError,
+  PollWaiter,
+  type SourceBatch,
+  type SourceReader,
+} from 'rivulet/connector';
 import WebSocket, { type RawData } from 'ws';
 import { WEBSOCKET, type WebSocketSourceConfig } from './websocket-source.ts';
 
@@ -30,7 +36,7 @@ export class WebSocketSourceReader implements SourceReader {
   private urlHeader = Buffer.alloc(0);
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
+  private readonly waiter = new PollWaiter();
   private closed = false;
 
   private constructor(
@@ -146,11 +152,7 @@ export class WebSocketSourceReader implements SourceReader {
         start = end + 1;
       }
     } else this.push(bytes);
-    const wake = this.wake;
-    if (wake !== undefined) {
-      this.wake = undefined;
-      wake();
-    }
+    this.waiter.wake();
     if (this.records.length - this.head >= this.config.maxBuffered) this.socket?.pause();
   }
 
@@ -173,7 +175,7 @@ export class WebSocketSourceReader implements SourceReader {
         details: { connector: WEBSOCKET },
       });
     if (this.records.length === this.head && maxWaitMs > 0 && signal?.aborted !== true)
-      await this.waitForRecords(maxWaitMs, signal);
+      await this.waiter.wait(maxWaitMs, signal);
     const count = Math.min(this.records.length - this.head, Math.max(0, maxRecords));
     if (count === 0) return { records: [], position: this.returned ?? '' };
     const from = this.head;
@@ -195,20 +197,6 @@ export class WebSocketSourceReader implements SourceReader {
     return { records, position: this.returned ?? '' };
   }
 
-  private waitForRecords(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        if (this.wake === done) this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
-  }
-
   async commit(_position: string): Promise<void> {
     // Nothing to acknowledge: a resuming server is told the position by the URL of the next connection.
   }
@@ -217,9 +205,7 @@ export class WebSocketSourceReader implements SourceReader {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waiter.wake();
     const socket = this.socket;
     this.socket = undefined;
     if (socket !== undefined && socket.readyState !== WebSocket.CLOSED)

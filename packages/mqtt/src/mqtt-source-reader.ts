@@ -3,6 +3,7 @@ import {
   type ConnectorRecord,
   EngineError,
   type Headers,
+  PollWaiter,
   type SourceBatch,
   type SourceReader,
 } from 'rivulet/connector';
@@ -49,7 +50,7 @@ export class MqttSourceReader implements SourceReader {
   /** Records returned so far, counting from the position the reader was opened at. */
   private position: number;
   private committedPosition: number;
-  private wake: (() => void) | undefined;
+  private readonly waiter = new PollWaiter();
   private held: ((error?: Error) => void) | undefined;
   private failure: EngineError | undefined;
   private closed = false;
@@ -145,11 +146,7 @@ export class MqttSourceReader implements SourceReader {
     }
     this.records.push(this.toRecord(packet));
     this.ids.push(id);
-    const wake = this.wake;
-    if (wake !== undefined) {
-      this.wake = undefined;
-      wake();
-    }
+    this.waiter.wake();
     if (!qos1 && this.records.length - this.head >= QOS0_BUFFER) {
       this.held = callback;
       return;
@@ -189,7 +186,7 @@ export class MqttSourceReader implements SourceReader {
   async poll(maxRecords: number, maxWaitMs: number, signal?: AbortSignal): Promise<SourceBatch> {
     this.throwIfFailed();
     if (this.records.length === this.head && maxWaitMs > 0 && signal?.aborted !== true) {
-      await this.waitForRecords(maxWaitMs, signal);
+      await this.waiter.wait(maxWaitMs, signal);
       this.throwIfFailed();
     }
     const available = this.records.length - this.head;
@@ -215,20 +212,6 @@ export class MqttSourceReader implements SourceReader {
       held();
     }
     return { records, position: String(this.position) };
-  }
-
-  private waitForRecords(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        if (this.wake === done) this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
   }
 
   async commit(position: string): Promise<void> {
@@ -302,9 +285,7 @@ export class MqttSourceReader implements SourceReader {
     if (this.failure !== undefined || this.closed) return;
     this.failure = error;
     this.client.end(true);
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waiter.wake();
   }
 
   private throwIfFailed(): void {
@@ -319,9 +300,7 @@ export class MqttSourceReader implements SourceReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waiter.wake();
     this.held = undefined;
     // A normal DISCONNECT: a persistent session stays with the broker, records not acknowledged in it.
     await this.client.endAsync(this.failure !== undefined || !this.client.connected);

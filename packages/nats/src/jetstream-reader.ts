@@ -7,7 +7,13 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type ConnectorRecord, EngineError, type SourceBatch, type SourceReader } from 'rivulet/connector';
+import {
+  type ConnectorRecord,
+  EngineError,
+  PollWaiter,
+  type SourceBatch,
+  type SourceReader,
+} from 'rivulet/connector';
 import { closeNats } from './connect-nats.ts';
 import { decodeRecordHeaders, TOMBSTONE_HEADER } from './record-headers.ts';
 
@@ -59,7 +65,7 @@ export class JetStreamReader implements SourceReader {
   private messages: ConsumerMessages | undefined;
   private failure: EngineError | undefined;
   private closed = false;
-  private wakePoll: (() => void) | undefined;
+  private readonly waiter = new PollWaiter();
   private wakePump: (() => void) | undefined;
   private readonly pumping: Promise<void>;
   private lastActivity = Date.now();
@@ -91,7 +97,7 @@ export class JetStreamReader implements SourceReader {
   async poll(maxRecords: number, maxWaitMs: number, signal?: AbortSignal): Promise<SourceBatch> {
     if (this.closed) throw this.closedError();
     if (this.head === this.records.length && this.failure === undefined && maxWaitMs > 0 && !signal?.aborted)
-      await this.waitForRecords(maxWaitMs, signal);
+      await this.waiter.wait(maxWaitMs, signal);
     const available = this.records.length - this.head;
     if (available === 0 || maxRecords <= 0) {
       if (this.failure !== undefined) throw this.failure;
@@ -122,26 +128,12 @@ export class JetStreamReader implements SourceReader {
     this.closed = true;
     this.messages?.stop();
     this.wakePump?.();
-    this.wakePoll?.();
+    this.waiter.wake();
     await this.pumping;
     const consumer = this.consumer;
     if (consumer !== undefined && !this.config.nc.isClosed())
       await Promise.race([consumer.delete().catch(() => false), delay(1_000)]);
     await closeNats(this.config.nc);
-  }
-
-  private waitForRecords(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.wakePoll = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wakePoll = done;
-    });
   }
 
   private async pump(): Promise<void> {
@@ -248,12 +240,12 @@ export class JetStreamReader implements SourceReader {
       headers,
     });
     this.sequences.push(seq);
-    this.wakePoll?.();
+    this.waiter.wake();
   }
 
   private fail(error: EngineError): void {
     this.failure = error;
-    this.wakePoll?.();
+    this.waiter.wake();
   }
 
   private pause(ms: number): Promise<void> {

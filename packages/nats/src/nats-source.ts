@@ -2,6 +2,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   type ConnectorRecord,
   EngineError,
+  PollWaiter,
   type SourceBatch,
   type SourceConnector,
   type SourceFeatures,
@@ -112,7 +113,7 @@ export class NatsReader implements SourceReader {
   private position: number;
   private subscription: Subscription | undefined;
   private failure: EngineError | undefined;
-  private wakePoll: (() => void) | undefined;
+  private readonly waiter = new PollWaiter();
   private subjectName = '';
   private subjectBytes: Uint8Array = new Uint8Array(0);
 
@@ -135,7 +136,7 @@ export class NatsReader implements SourceReader {
             `${NATS_SOURCE}: subscription to '${this.subject}' failed: ${error.message}`,
             { cause: error, retryable: false, details: { connector: NATS_SOURCE, subject: this.subject } },
           );
-          this.wakePoll?.();
+          this.waiter.wake();
           return;
         }
         this.accept(m);
@@ -145,17 +146,7 @@ export class NatsReader implements SourceReader {
 
   async poll(maxRecords: number, maxWaitMs: number, signal?: AbortSignal): Promise<SourceBatch> {
     if (this.head === this.records.length && this.failure === undefined && maxWaitMs > 0 && !signal?.aborted)
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          this.wakePoll = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, maxWaitMs);
-        signal?.addEventListener('abort', done, { once: true });
-        this.wakePoll = done;
-      });
+      await this.waiter.wait(maxWaitMs, signal);
     const available = this.records.length - this.head;
     if (available === 0) {
       if (this.failure !== undefined) throw this.failure;
@@ -181,7 +172,7 @@ export class NatsReader implements SourceReader {
 
   async close(): Promise<void> {
     this.subscription?.unsubscribe();
-    this.wakePoll?.();
+    this.waiter.wake();
     await closeNats(this.nc);
   }
 
@@ -206,6 +197,6 @@ export class NatsReader implements SourceReader {
     const value = tombstone ? null : data.slice();
     this.pendingBytes += value?.byteLength ?? 0;
     this.records.push({ key, value, timestamp: Date.now(), headers });
-    this.wakePoll?.();
+    this.waiter.wake();
   }
 }

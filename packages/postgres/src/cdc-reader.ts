@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
 import type { ConnectorRecord, SourceBatch, SourceReader } from 'rivulet/connector';
-import { EngineError } from 'rivulet/connector';
+import { EngineError, PollWaiter } from 'rivulet/connector';
 import { CdcPosition } from './cdc-position.ts';
 import { changeRecord, PendingChange, type RowChange, type ValueShape } from './change-record.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
@@ -66,7 +66,7 @@ export class CdcReader implements SourceReader {
   private transactionCommitLsn = 0n;
   private transactionIndex = 0;
   private transactionTime = 0;
-  private wake: (() => void) | undefined;
+  private readonly waiter = new PollWaiter();
   private failure: EngineError | undefined;
   private closed = false;
   private reconnecting = false;
@@ -118,7 +118,7 @@ export class CdcReader implements SourceReader {
       const remaining = deadline - Date.now();
       if (this.closed || remaining <= 0 || signal?.aborted)
         return { records, position: this.returned.toString() };
-      await this.waitForData(remaining, signal);
+      await this.waiter.wait(remaining, signal);
     }
   }
 
@@ -140,7 +140,7 @@ export class CdcReader implements SourceReader {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
+    this.waiter.wake();
     const service = this.service;
     this.service = undefined;
     await service?.destroy().catch(() => undefined);
@@ -187,20 +187,6 @@ export class CdcReader implements SourceReader {
       if (this.service !== undefined) replicationSocket(this.service)?.stream?.resume();
     }
     return lookup;
-  }
-
-  private waitForData(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
   }
 
   /** Opens a replication connection; resolves once the server streams, rejects if it never does. */
@@ -267,7 +253,7 @@ export class CdcReader implements SourceReader {
           details: engineError.details,
           retryable: false,
         });
-    this.wake?.();
+    this.waiter.wake();
   }
 
   private async reconnect(): Promise<void> {
@@ -397,7 +383,7 @@ export class CdcReader implements SourceReader {
       this.paused = true;
       replicationSocket(this.service)?.stream?.pause();
     }
-    this.wake?.();
+    this.waiter.wake();
   }
 
   private onCommit(): void {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage, Message } from 'amqplib';
-import { EngineError, isEngineError } from 'rivulet/connector';
+import { EngineError, isEngineError, PollWaiter } from 'rivulet/connector';
 import { amqpError, connectAmqp, redactUrl } from './connect-amqp.ts';
 
 /** A lost connection is retried this long before poll rejects with CONNECTOR_UNAVAILABLE. */
@@ -37,7 +37,7 @@ export class AmqpConsumer {
   #generation = 0;
   #buffer: ConsumeMessage[] = [];
   #head = 0;
-  #wake: (() => void) | undefined;
+  readonly #waiter = new PollWaiter();
   #wakeScheduled = false;
   #failure: EngineError | undefined;
   #closed = false;
@@ -63,7 +63,7 @@ export class AmqpConsumer {
    */
   async take(max: number, maxWaitMs: number, signal?: AbortSignal): Promise<ConsumeMessage[]> {
     if (this.#head === this.#buffer.length && this.#failure === undefined && !signal?.aborted)
-      await this.#waitForDelivery(maxWaitMs, signal);
+      await this.#waiter.wait(maxWaitMs, signal);
     const available = this.#buffer.length - this.#head;
     if (available === 0) {
       if (this.#failure !== undefined) throw this.#failure;
@@ -106,7 +106,7 @@ export class AmqpConsumer {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop.abort();
-    this.#wake?.();
+    this.#waiter.wake();
     this.#buffer = [];
     this.#head = 0;
     const connection = this.#connection;
@@ -164,11 +164,11 @@ export class AmqpConsumer {
     this.#buffer.push(message);
     // Wake a waiting poll after the deliveries already read from the socket are buffered too, so a
     // poll hands over a batch rather than the first record of one.
-    if (this.#wake !== undefined && !this.#wakeScheduled) {
+    if (this.#waiter.waiting && !this.#wakeScheduled) {
       this.#wakeScheduled = true;
       setImmediate(() => {
         this.#wakeScheduled = false;
-        if (this.#head < this.#buffer.length) this.#wake?.();
+        if (this.#head < this.#buffer.length) this.#waiter.wake();
       });
     }
   }
@@ -222,20 +222,6 @@ export class AmqpConsumer {
 
   #fail(failure: EngineError): void {
     this.#failure = failure;
-    this.#wake?.();
-  }
-
-  #waitForDelivery(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      signal?.addEventListener('abort', done, { once: true });
-      this.#wake = done;
-    });
+    this.#waiter.wake();
   }
 }

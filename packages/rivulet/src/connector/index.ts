@@ -18,6 +18,7 @@ export type {
   SourceHarness,
   StoredRecord,
 } from './conformance/index.ts';
+export { PollWaiter } from './poll-waiter.ts';
 export type { SinkConnector, SinkContext, SinkGuarantee, SinkRecord, SinkWriter } from './sink-connector.ts';
 export type {
   ConnectorRecord,
