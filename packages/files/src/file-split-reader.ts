@@ -303,7 +303,7 @@ export class FileSplitReader implements SourceReader {
     }
     const headers = new Map<string, Uint8Array>();
     headers.set('rivulet.source.file', this.fileBytes);
-    headers.set('rivulet.source.offset', this.digits.of(startOffset));
+    headers.set('rivulet.source.byte-offset', this.digits.of(startOffset));
     headers.set('rivulet.source.line', this.digits.of(line));
     if (error !== undefined) headers.set('rivulet.source.error', Buffer.from(error));
     records.push({ key: null, value, timestamp: now, headers });

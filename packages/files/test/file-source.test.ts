@@ -111,7 +111,7 @@ describe('file source', () => {
     );
     const bytes = await readFile(file);
     for (const r of records) {
-      const offset = Number(text(r.headers?.get('rivulet.source.offset')));
+      const offset = Number(text(r.headers?.get('rivulet.source.byte-offset')));
       const id = /^\d+/.exec(text(r.value)!.replace(/^\{"id":"/, ''))![0];
       assert.ok(bytes.subarray(offset).toString().startsWith(`${id},`), `offset of row ${id}`);
     }
@@ -182,7 +182,7 @@ describe('file source', () => {
       records.map((r) => [
         text(r.value),
         text(r.headers?.get('rivulet.source.file')),
-        Number(text(r.headers?.get('rivulet.source.offset'))),
+        Number(text(r.headers?.get('rivulet.source.byte-offset'))),
         Number(text(r.headers?.get('rivulet.source.line'))),
       ]),
       [

@@ -19,7 +19,7 @@ const deferAck = new Error('rivulet: PUBACK deferred to commit');
 /** mqtt.js stops reading the socket while this many QoS 0 records wait for a poll. */
 const QOS0_BUFFER = 1024;
 const TOPIC_CACHE_LIMIT = 4096;
-const TOPIC_HEADER = 'rivulet.source.topic';
+const TOPIC_HEADER = 'rivulet.source.mqtt-topic';
 const NO_ID = -1;
 
 /** mqtt.js's internal packet writer (stable across mqtt 4 and 5): queues a packet on the socket. */

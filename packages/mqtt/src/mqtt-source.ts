@@ -118,7 +118,7 @@ export function mqttSourceFeatures(config: MqttSourceConfig): SourceFeatures {
 /**
  * Reads MQTT topics as one split. Each record: key = the topic name, value = the payload bytes,
  * timestamp = a numeric MQTT 5 user property `ts` or else the arrival time, headers = the user properties
- * plus `rivulet.source.topic`.
+ * plus `rivulet.source.mqtt-topic`.
  *
  * With QoS 1 and a persistent session the PUBACK of a record is sent only when the engine commits a
  * position at or after it, so records not committed before a crash are redelivered by the broker

@@ -83,7 +83,7 @@ describe('mqttSource', () => {
     }
   });
 
-  test('records: key and rivulet.source.topic = the topic; user properties kept; ts sets the timestamp', async () => {
+  test('records: key and rivulet.source.mqtt-topic = the topic; user properties kept; ts sets the timestamp', async () => {
     const base = uniqueName('rivulet-test/hdr');
     const clientId = uniqueName('rivulet-src');
     const source = mqttSource({ url: SHARED_MQTT_URL, topics: [`${base}/#`], clientId });
@@ -100,7 +100,7 @@ describe('mqttSource', () => {
       assert.equal(records.length, 2);
       const [a, b] = records as [(typeof records)[0], (typeof records)[0]];
       assert.equal(text(a.key), `${base}/device-7`);
-      assert.equal(text(a.headers?.get('rivulet.source.topic')), `${base}/device-7`);
+      assert.equal(text(a.headers?.get('rivulet.source.mqtt-topic')), `${base}/device-7`);
       assert.equal(text(a.headers?.get('site')), 'north');
       assert.equal(a.timestamp, 1_700_000_000_123);
       assert.equal(text(a.value), 'with ts');

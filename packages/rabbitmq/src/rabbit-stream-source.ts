@@ -158,7 +158,7 @@ class RabbitStreamReader implements SourceReader {
       this.#checkGap = false;
       const headers = new Map<string, Uint8Array>();
       headers.set('rivulet.source.queue', this.#queueBytes);
-      headers.set('rivulet.source.offset', Buffer.from(String(offset)));
+      headers.set('rivulet.source.stream-offset', Buffer.from(String(offset)));
       if (typeof message.properties.messageId === 'string')
         headers.set('rivulet.source.message-id', Buffer.from(message.properties.messageId, 'utf8'));
       records.push(messageToRecord(message, now, headers, OFFSET_HEADER));

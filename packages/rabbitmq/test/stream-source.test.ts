@@ -98,7 +98,7 @@ describe('rabbitStreamSource', () => {
     );
     assert.equal(position, '19', 'the offset of the last record');
     const r5 = records[5]!;
-    assert.equal(text(r5.headers!.get('rivulet.source.offset')), '5');
+    assert.equal(text(r5.headers!.get('rivulet.source.stream-offset')), '5');
     assert.equal(text(r5.headers!.get('rivulet.source.queue')), queue);
     assert.equal(text(r5.headers!.get('rivulet.source.message-id')), 'm');
     assert.equal(r5.headers!.has('x-stream-offset'), false, 'the offset header is not repeated');

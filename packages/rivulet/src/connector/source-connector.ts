@@ -4,7 +4,8 @@ import type { Headers } from '../model/index.ts';
  * A record as a connector hands it over: encoded bytes (the pipeline's format decodes them, so a bad
  * payload meets the pipeline's `deserialize` error policy), the time it carries (event time from the
  * external system, else the arrival time) and headers. Connectors add provenance headers
- * (`rivulet.source.*`), which dead-letter records keep.
+ * (`rivulet.source.<thing>`), which dead-letter records keep; `rivulet.source.topic`, `.partition` and
+ * `.offset` are reserved: a dead letter's router sets them to the record's place in the ingest topic.
  */
 export interface ConnectorRecord {
   key: Uint8Array | null;

@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createEngine, type Engine, EngineError, isEngineError, json, pipeline } from '../../src/index.ts';
+import {
+  type ConnectorRecord,
+  createEngine,
+  type Engine,
+  EngineError,
+  isEngineError,
+  json,
+  pipeline,
+} from '../../src/index.ts';
 import { type MemorySink, type MemorySource, memorySink, memorySource } from '../../src/testing/index.ts';
 
 /**
@@ -21,11 +29,7 @@ interface Item {
   key: string;
 }
 
-function items(
-  split: string,
-  from: number,
-  count: number,
-): Array<{ key: null; value: Buffer; timestamp: number; headers: undefined }> {
+function items(split: string, from: number, count: number): ConnectorRecord[] {
   return Array.from({ length: count }, (_, i) => {
     const n = from + i;
     const item: Item = { split, n, key: `k${n % 5}` };
@@ -211,6 +215,7 @@ test('records too large for the ingest topic and records a sink refuses go to th
     const big = {
       ...batch[7]!,
       value: Buffer.from(JSON.stringify({ split: 'a', n: 7, key: 'x', pad: 'p'.repeat(2000) })),
+      headers: new Map([['rivulet.source.split', Buffer.from('a')]]),
     };
     batch[7] = big;
     source.append('a', batch);
@@ -238,6 +243,10 @@ test('records too large for the ingest topic and records a sink refuses go to th
       { n: 11, code: 'INVALID_RECORD', boundary: 'produce', operator: 'out' },
     ]);
     assert.deepEqual(run.status().errors.deserialize, { skipped: 0, deadLettered: 1 });
+    // The connector's provenance header is kept; the reserved ones name the record's place in the log.
+    const first = dlq.records[0]!.headers!;
+    assert.equal(Buffer.from(first.get('rivulet.source.split')!).toString(), 'a');
+    assert.equal(Buffer.from(first.get('rivulet.source.topic')!).toString(), 'copy-in-ingest');
   });
 });
 
