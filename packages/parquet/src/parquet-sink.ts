@@ -1,5 +1,3 @@
-import { mkdir, open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import {
   EngineError,
@@ -9,18 +7,22 @@ import {
   type SinkRecord,
   type SinkWriter,
 } from 'rivulet/connector';
-import { fsyncDirectory } from './durable-file.ts';
+import { LocalTableStore } from './local-table-store.ts';
 import {
   type ParquetColumn,
   type ParquetColumnsOption,
   resolveColumns,
   rowFromValue,
 } from './parquet-columns.ts';
-import { SinkManifest } from './sink-manifest.ts';
+import { type ParquetS3Target, type ResolvedS3Target, resolveS3Target, S3Client } from './s3-client.ts';
+import { S3TableStore } from './s3-table-store.ts';
+import type { TableFile, TableStore } from './table-store.ts';
 
 export interface ParquetSinkOptions {
-  /** Root directory of the data lake table (created if missing). */
-  readonly dir: string;
+  /** Root directory of the data lake table on a local file system (created if missing). Or `s3`. */
+  readonly dir?: string;
+  /** An S3-compatible bucket (and key prefix) as the table's root instead of `dir`. */
+  readonly s3?: ParquetS3Target;
   /** The table's columns; record values are JSON objects whose fields fill them. */
   readonly columns: ParquetColumnsOption;
   /** Directories by record timestamp (UTC): `date=2026-12-07/hour=13/` (default), `date=2026-12-07/`, or none. */
@@ -45,7 +47,9 @@ export interface ParquetSinkOptions {
 }
 
 interface ParquetSinkConfig {
-  readonly dir: string;
+  readonly target:
+    | { readonly kind: 'local'; readonly dir: string }
+    | { readonly kind: 's3'; readonly s3: ResolvedS3Target };
   readonly columns: readonly ParquetColumn[];
   readonly partitionBy: 'date/hour' | 'date' | 'none';
   readonly rollRecords: number;
@@ -74,7 +78,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 function resolve(options: ParquetSinkOptions): ParquetSinkConfig {
   if (options === null || typeof options !== 'object') throw invalid('options are required');
-  if (typeof options.dir !== 'string' || options.dir === '') throw invalid('`dir` must be a non-empty path');
+  if ((options.dir === undefined) === (options.s3 === undefined))
+    throw invalid('exactly one of `dir` (a local directory) and `s3` (a bucket) is required');
+  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === ''))
+    throw invalid('`dir` must be a non-empty path');
   const partitionBy = options.partitionBy ?? 'date/hour';
   if (!['date/hour', 'date', 'none'].includes(partitionBy))
     throw invalid(
@@ -86,7 +93,10 @@ function resolve(options: ParquetSinkOptions): ParquetSinkConfig {
   if (options.clock !== undefined && typeof options.clock !== 'function')
     throw invalid('`clock` must be a function');
   return {
-    dir: options.dir,
+    target:
+      options.dir !== undefined
+        ? { kind: 'local', dir: options.dir }
+        : { kind: 's3', s3: resolveS3Target(options.s3!) },
     columns: resolveColumns(options.columns),
     partitionBy,
     rollRecords: positiveInteger('rollRecords', options.rollRecords, 1_000_000),
@@ -157,7 +167,7 @@ function failure(error: unknown, what: string, details: Record<string, unknown>)
 }
 
 class ParquetSinkWriter implements SinkWriter {
-  private readonly manifest: SinkManifest;
+  private readonly store: TableStore;
   private positions = new Map<number, number>();
   /** Chunks in the order they were started; the open one per partition and directory is in `open`. */
   private chunks: Chunk[] = [];
@@ -166,9 +176,6 @@ class ParquetSinkWriter implements SinkWriter {
   private firstBufferedAt = 0;
   private failed: EngineError | undefined;
   private closed = false;
-  private readonly knownDirs = new Set<string>();
-  /** Directories where the last commit renamed files, fsynced by the next commit before its manifest. */
-  private readonly renamedDirs = new Set<string>();
   private lastHour = Number.NaN;
   private lastHourDir = '';
 
@@ -177,15 +184,19 @@ class ParquetSinkWriter implements SinkWriter {
     private readonly context: SinkContext,
   ) {
     const sink = context.name.replace(/[^A-Za-z0-9_.=]/g, '_');
-    this.manifest = new SinkManifest(config.dir, `${config.filePrefix}-${sink}`);
+    const base = `${config.filePrefix}-${sink}`;
+    const target = config.target;
+    this.store =
+      target.kind === 'local'
+        ? new LocalTableStore(target.dir, base)
+        : new S3TableStore(new S3Client(target.s3), target.s3.prefix, base);
   }
 
   async recover(): Promise<void> {
     try {
-      await mkdir(this.config.dir, { recursive: true });
-      this.positions = await this.manifest.recover();
+      this.positions = await this.store.recover();
     } catch (error) {
-      throw failure(error, `cannot open ${this.config.dir}`, { dir: this.config.dir });
+      throw failure(error, `cannot open ${this.store.location}`, { location: this.store.location });
     }
   }
 
@@ -248,55 +259,15 @@ class ParquetSinkWriter implements SinkWriter {
       }
     if (rows === 0 && !moved) return;
     try {
-      const written: Array<{ dir: string; relative: string; temp: string; final: string; data: Uint8Array }> =
-        [];
-      for (const chunk of this.chunks) {
-        const dir = join(this.config.dir, chunk.dir);
-        await this.ensureDir(chunk.dir);
-        const name = this.manifest.dataFileName(chunk.partition, chunk.first, chunk.last);
-        written.push({
-          dir,
-          relative: chunk.dir === '' ? name : `${chunk.dir}/${name}`,
-          temp: join(dir, `.${name}.tmp`),
-          final: join(dir, name),
-          data: this.encode(chunk),
-        });
-      }
-      const dirs = new Set(written.map((w) => w.dir));
-      // Everything the manifest depends on becomes durable together (one round of concurrent syncs): the
-      // temp files' data and directory entries, the manifest's temp file, and the previous commit's renames
-      // (only the last commit's renames may be undurable: the manifest naming them lets open redo them).
-      const opened = await Promise.allSettled(written.map((w) => open(w.temp, 'w')));
-      const failed = opened.find((o) => o.status === 'rejected');
-      if (failed !== undefined) {
-        for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
-        throw failed.reason;
-      }
-      const handles = opened.map(
-        (o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof open>>>).value,
-      );
-      await Promise.all([
-        ...written.map(async (w, i) => {
-          const handle = handles[i]!;
-          try {
-            let at = 0;
-            while (at < w.data.byteLength) at += (await handle.write(w.data, at)).bytesWritten;
-            await handle.datasync();
-          } finally {
-            await handle.close();
-          }
-        }),
-        ...[...dirs].map(fsyncDirectory),
-        ...[...this.renamedDirs].filter((d) => !dirs.has(d)).map(fsyncDirectory),
-        this.manifest.writeTemp({ positions: next, files: written.map((w) => w.relative) }),
-      ]);
-      this.renamedDirs.clear();
-      await this.manifest.publish(); // the commit point
-      for (const w of written) await rename(w.temp, w.final);
-      for (const dir of dirs) this.renamedDirs.add(dir);
+      const files: TableFile[] = this.chunks.map((chunk) => ({
+        dir: chunk.dir,
+        name: this.store.fileName(chunk.partition, chunk.first, chunk.last),
+        data: this.encode(chunk),
+      }));
+      await this.store.commit(files, next);
     } catch (error) {
       // The manifest decides: reopening rolls a written manifest forward or drops the temp files.
-      this.failed = failure(error, 'commit failed; reopen to recover', { dir: this.config.dir });
+      this.failed = failure(error, 'commit failed; reopen to recover', { location: this.store.location });
       throw this.failed;
     }
     this.positions = next;
@@ -354,20 +325,6 @@ class ParquetSinkWriter implements SinkWriter {
           : `date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}`;
     }
     return this.lastHourDir;
-  }
-
-  /** mkdir -p, fsyncing each parent whose entry was new, once per directory per writer. */
-  private async ensureDir(relative: string): Promise<void> {
-    if (relative === '' || this.knownDirs.has(relative)) return;
-    const parts = relative.split('/');
-    let parent = this.config.dir;
-    for (const part of parts) {
-      const dir = join(parent, part);
-      const created = await mkdir(dir, { recursive: true });
-      if (created !== undefined) await fsyncDirectory(parent);
-      parent = dir;
-    }
-    this.knownDirs.add(relative);
   }
 
   private encode(chunk: Chunk): Uint8Array {

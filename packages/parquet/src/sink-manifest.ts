@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DataFileNames } from './data-file-names.ts';
 import { fsyncDirectory, writeFileDurably } from './durable-file.ts';
 
 /**
@@ -25,13 +26,6 @@ interface ManifestJson {
   files: string[];
 }
 
-/** `part-<sink>-p<partition>-<firstOffset>-<lastOffset>.parquet` split into its numbers. */
-export interface DataFileName {
-  readonly partition: number;
-  readonly first: number;
-  readonly last: number;
-}
-
 /** A manifest that cannot be recovered from (named 'ManifestError'; the sink maps it to a non-retryable error). */
 function manifestError(message: string, cause?: unknown): Error {
   const error = new Error(message, cause === undefined ? undefined : { cause });
@@ -42,7 +36,7 @@ function manifestError(message: string, cause?: unknown): Error {
 export class SinkManifest {
   readonly path: string;
   private readonly temp: string;
-  private readonly dataName: RegExp;
+  readonly names: DataFileNames;
   private readonly tempName: RegExp;
 
   constructor(
@@ -53,21 +47,10 @@ export class SinkManifest {
     this.path = join(dir, name);
     this.temp = join(dir, `.${name}.tmp`);
     const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.dataName = new RegExp(`^${escaped}-p(\\d+)-(\\d+)-(\\d+)\\.parquet$`);
+    this.names = new DataFileNames(base);
     this.tempName = new RegExp(
       `^\\.(${escaped}-p\\d+-\\d+-\\d+\\.parquet|_rivulet-${escaped}\\.manifest\\.json)\\.tmp$`,
     );
-  }
-
-  /** The final file name for rows `first`..`last` of `partition`. Same rows, same name (replays overwrite). */
-  dataFileName(partition: number, first: number, last: number): string {
-    return `${this.base}-p${partition}-${first}-${last}.parquet`;
-  }
-
-  parseDataFileName(name: string): DataFileName | undefined {
-    const match = this.dataName.exec(name);
-    if (match === null) return undefined;
-    return { partition: Number(match[1]), first: Number(match[2]), last: Number(match[3]) };
   }
 
   /** Stores a commit durably. Resolves once the manifest (and so the commit) survives a crash. */
@@ -119,7 +102,7 @@ export class SinkManifest {
     const strays: string[] = [];
     await this.walk(this.dir, (dir, name) => {
       if (this.tempName.test(name)) strays.push(join(dir, name));
-      const parsed = this.parseDataFileName(name);
+      const parsed = this.names.parse(name);
       if (parsed !== undefined)
         derived.set(parsed.partition, Math.max(derived.get(parsed.partition) ?? 0, parsed.last + 1));
     });
