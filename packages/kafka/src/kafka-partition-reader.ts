@@ -7,6 +7,7 @@ import {
   type SourceReader,
 } from 'rivulet/connector';
 import { isConnectionError, kafkaErrorId, toEngineError } from './kafka-errors.ts';
+import { KafkaGroupCommitter } from './kafka-group-commit.ts';
 import type { KafkaSourceConfig } from './kafka-source.ts';
 
 const CONNECTOR = 'kafka';
@@ -60,6 +61,8 @@ export class KafkaPartitionReader implements SourceReader {
   #leader: { node: number; topicId: string } | undefined;
   #failingSince: number | undefined;
   #closed = false;
+  /** Set with the `groupId` option: publishes committed positions to the group. */
+  readonly #group: KafkaGroupCommitter | undefined;
 
   constructor(
     client: Consumer,
@@ -78,6 +81,8 @@ export class KafkaPartitionReader implements SourceReader {
     this.#next = Number(next);
     this.#position = this.#next - 1;
     this.#topicHeader = Buffer.from(config.topic);
+    this.#group =
+      config.groupId === undefined ? undefined : new KafkaGroupCommitter(client, config.topic, partition);
     this.#partitionHeader = Buffer.from(String(partition));
     this.#leader = leader;
   }
@@ -100,7 +105,10 @@ export class KafkaPartitionReader implements SourceReader {
   }
 
   /** Kafka keeps records by retention, not acknowledgement; the engine's checkpoint holds the position. */
-  async commit(_position: string): Promise<void> {}
+  /** Releases nothing (Kafka keeps records by retention); with `groupId`, commits to the group. */
+  async commit(position: string): Promise<void> {
+    await this.#group?.commit(position);
+  }
 
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -216,9 +224,9 @@ export class KafkaPartitionReader implements SourceReader {
           const headers: Headers = new Map();
           for (const [key, value] of r.headers)
             if (key !== null) headers.set(key.toString('utf8'), value ?? EMPTY);
-          headers.set('rivulet.source.topic', this.#topicHeader);
-          headers.set('rivulet.source.partition', this.#partitionHeader);
-          headers.set('rivulet.source.offset', Buffer.from(String(offset)));
+          headers.set('rivulet.source.kafka-topic', this.#topicHeader);
+          headers.set('rivulet.source.kafka-partition', this.#partitionHeader);
+          headers.set('rivulet.source.kafka-offset', Buffer.from(String(offset)));
           this.#buffer.push({
             offset,
             record: {

@@ -22,6 +22,12 @@ export interface KafkaSourceOptions {
   requestTimeoutMs?: number;
   /** Client id sent to the broker (default 'rivulet'). */
   clientId?: string;
+  /**
+   * A consumer group to publish the engine's committed positions to (OffsetCommit at each reader
+   * `commit`), for lag tools. The engine still resumes from its checkpoints, never from the group.
+   * Must be a group no consumer joins (Kafka refuses commits from outside a live group's generation).
+   */
+  groupId?: string;
 }
 
 /** Resolved options shared by the source and its readers. */
@@ -34,6 +40,7 @@ export interface KafkaSourceConfig {
   readonly reconnectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly clientId: string;
+  readonly groupId: string | undefined;
 }
 
 const FEATURES: SourceFeatures = Object.freeze({
@@ -50,8 +57,9 @@ const POSITION = /^(-1|0|[1-9]\d{0,18})$/;
  * Reads a Kafka topic, one split per partition ("0", "1", ...). Each reader fetches its partition
  * directly from the partition leader (no consumer group: the engine keeps positions in its checkpoint,
  * so a reopened reader resumes exactly after the checkpointed offset and records are never replayed
- * twice: replay 'exactly-once'). `commit` is a no-op for the same reason: Kafka keeps records by
- * retention, not by acknowledgement.
+ * twice: replay 'exactly-once'). Kafka keeps records by retention, not by acknowledgement, so `commit`
+ * releases nothing; with `groupId` it publishes the committed position to that consumer group for lag
+ * tools (kafka-group-commit.ts), without ever joining it.
  */
 export function kafkaSource(options: KafkaSourceOptions): SourceConnector {
   if (options === null || typeof options !== 'object')
@@ -75,9 +83,12 @@ export function kafkaSource(options: KafkaSourceOptions): SourceConnector {
     ),
     requestTimeoutMs: checkPositiveInteger(CONNECTOR, 'requestTimeoutMs', options.requestTimeoutMs, 10_000),
     clientId: options.clientId ?? 'rivulet',
+    groupId: options.groupId,
   };
   if (typeof config.clientId !== 'string' || config.clientId.length === 0)
     throw invalidOption(CONNECTOR, 'clientId', 'must be a non-empty string');
+  if (config.groupId !== undefined && (typeof config.groupId !== 'string' || config.groupId.length === 0))
+    throw invalidOption(CONNECTOR, 'groupId', 'must be a non-empty string when set');
 
   return {
     kind: 'source-connector',
@@ -103,12 +114,15 @@ export function kafkaSource(options: KafkaSourceOptions): SourceConnector {
   };
 }
 
-/** A consumer client used only for metadata, ListOffsets and Fetch: it never joins its group. */
+/**
+ * A consumer client used for metadata, ListOffsets, Fetch and (with `groupId`) OffsetCommit: it never
+ * joins its group.
+ */
 export function createFetchClient(config: KafkaSourceConfig): Consumer {
   return new Consumer({
     clientId: config.clientId,
-    // Required by the client; no group request is ever sent with it.
-    groupId: `${config.clientId}-standalone`,
+    // Required by the client; only OffsetCommit (with `groupId` set) is ever sent with it.
+    groupId: config.groupId ?? `${config.clientId}-standalone`,
     bootstrapBrokers: config.bootstrapServers,
     timeout: config.requestTimeoutMs,
     retries: 0,

@@ -106,6 +106,29 @@ export async function produceBare(
   }
 }
 
+/** Writes `counts[p]` records to partition p, values "<partition>:<i>" for i from `firstIndex`. */
+export async function producePerPartition(
+  bootstrapServers: string[],
+  topic: string,
+  counts: number[],
+  firstIndex = 0,
+) {
+  const producer = new Producer({ clientId: 'rivulet-test', bootstrapBrokers: bootstrapServers, acks: -1 });
+  try {
+    await producer.send({
+      messages: counts.flatMap((count, partition) =>
+        Array.from({ length: count }, (_, i) => ({
+          topic,
+          partition,
+          value: Buffer.from(`${partition}:${firstIndex + i}`),
+        })),
+      ),
+    });
+  } finally {
+    await producer.close();
+  }
+}
+
 export interface ReadBack {
   key: Buffer | null;
   value: Buffer | null;

@@ -108,7 +108,7 @@ describe('kafka source', () => {
     );
   });
 
-  test('records keep key, timestamp and headers, plus rivulet.source.topic/partition/offset', async () => {
+  test('records keep key, timestamp and headers, plus rivulet.source.kafka-topic/partition/offset', async () => {
     const topic = uniqueTopic('prov');
     await cluster.createTopic(topic, 2);
     const producer = new Producer({ clientId: 't', bootstrapBrokers: cluster.bootstrapServers, acks: -1 });
@@ -137,9 +137,9 @@ describe('kafka source', () => {
       assert.equal(r.timestamp, 1_700_000_000_000 + i);
       const text = (name: string) => Buffer.from(r.headers!.get(name)!).toString();
       assert.equal(text('trace'), `t${i}`);
-      assert.equal(text('rivulet.source.topic'), topic);
-      assert.equal(text('rivulet.source.partition'), '1');
-      assert.equal(text('rivulet.source.offset'), String(i));
+      assert.equal(text('rivulet.source.kafka-topic'), topic);
+      assert.equal(text('rivulet.source.kafka-partition'), '1');
+      assert.equal(text('rivulet.source.kafka-offset'), String(i));
     });
   });
 

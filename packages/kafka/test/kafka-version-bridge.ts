@@ -4,14 +4,26 @@
  * Fetch >= 12; the mock offers ApiVersions <= 2, Metadata <= 2, Fetch <= 11). The bridge answers
  * ApiVersions itself, advertising only what it can carry, and rewrites Metadata v9 <-> v2 and Fetch
  * v12 <-> v11 field by field (no field changes meaning; v2/v11 lack leader epochs, which become -1).
- * Produce v7, ListOffsets v5 and InitProducerId v4 pass through unchanged: both sides speak them.
- * Everything else is not advertised, so the client refuses it instead of sending it.
+ * Produce v7, ListOffsets v5 and InitProducerId v4 are the same version on both sides (the bridge
+ * repairs the mock's ListOffsets layout, kafka-bridge/list-offsets.ts, and InitProducerId's "new
+ * producer" ids, below).
+ * The consumer-group APIs (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+ * OffsetFetch) are rewritten by kafka-bridge/group-apis.ts. Everything else is not advertised, so the
+ * client refuses it instead of sending it.
  *
  * One listener per mock broker; Metadata responses name the listeners, so clients reconnect through
  * the bridge. A closed upstream connection (a broker set down) closes the client's connection too.
  * Test infrastructure only: the connector talks to a real Kafka broker without it.
  */
 import net from 'node:net';
+import { type AddressMap, framer, Reader, Writer } from './kafka-bridge/codec.ts';
+import {
+  createGroupTranslations,
+  GROUP_API_VERSIONS,
+  type Translation,
+  type TranslationContext,
+} from './kafka-bridge/group-apis.ts';
+import { listOffsetsResponse } from './kafka-bridge/list-offsets.ts';
 
 const API_PRODUCE = 0;
 const API_FETCH = 1;
@@ -28,167 +40,8 @@ const ADVERTISED: ReadonlyArray<readonly [number, number, number]> = [
   [API_METADATA, 9, 9],
   [API_API_VERSIONS, 3, 3],
   [API_INIT_PRODUCER_ID, 4, 4],
+  ...GROUP_API_VERSIONS,
 ];
-
-class Reader {
-  offset: number;
-  constructor(
-    readonly buf: Buffer,
-    offset = 0,
-  ) {
-    this.offset = offset;
-  }
-  i8(): number {
-    const v = this.buf.readInt8(this.offset);
-    this.offset += 1;
-    return v;
-  }
-  i16(): number {
-    const v = this.buf.readInt16BE(this.offset);
-    this.offset += 2;
-    return v;
-  }
-  i32(): number {
-    const v = this.buf.readInt32BE(this.offset);
-    this.offset += 4;
-    return v;
-  }
-  i64(): bigint {
-    const v = this.buf.readBigInt64BE(this.offset);
-    this.offset += 8;
-    return v;
-  }
-  uvarint(): number {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = this.buf[this.offset++]!;
-      value |= (byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return value >>> 0;
-      shift += 7;
-    }
-  }
-  /** A classic string (int16 length, -1 = null). */
-  str(): string | null {
-    const len = this.i16();
-    if (len < 0) return null;
-    const v = this.buf.toString('utf8', this.offset, this.offset + len);
-    this.offset += len;
-    return v;
-  }
-  compactStr(): string | null {
-    const len = this.uvarint() - 1;
-    if (len < 0) return null;
-    const v = this.buf.toString('utf8', this.offset, this.offset + len);
-    this.offset += len;
-    return v;
-  }
-  /** Classic nullable bytes (int32 length). */
-  bytes(): Buffer | null {
-    const len = this.i32();
-    if (len < 0) return null;
-    const v = this.buf.subarray(this.offset, this.offset + len);
-    this.offset += len;
-    return v;
-  }
-  compactArray<T>(item: () => T): T[] {
-    const n = this.uvarint() - 1;
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item());
-    return out;
-  }
-  array<T>(item: () => T): T[] {
-    const n = this.i32();
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item());
-    return out;
-  }
-  skipTags(): void {
-    const n = this.uvarint();
-    for (let i = 0; i < n; i++) {
-      this.uvarint();
-      this.offset += this.uvarint();
-    }
-  }
-}
-
-class Writer {
-  readonly chunks: Buffer[] = [];
-  private push(b: Buffer): this {
-    this.chunks.push(b);
-    return this;
-  }
-  i8(v: number): this {
-    const b = Buffer.allocUnsafe(1);
-    b.writeInt8(v);
-    return this.push(b);
-  }
-  i16(v: number): this {
-    const b = Buffer.allocUnsafe(2);
-    b.writeInt16BE(v);
-    return this.push(b);
-  }
-  i32(v: number): this {
-    const b = Buffer.allocUnsafe(4);
-    b.writeInt32BE(v);
-    return this.push(b);
-  }
-  i64(v: bigint): this {
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigInt64BE(v);
-    return this.push(b);
-  }
-  bool(v: boolean): this {
-    return this.i8(v ? 1 : 0);
-  }
-  uvarint(v: number): this {
-    const bytes: number[] = [];
-    let n = v >>> 0;
-    while (n >= 0x80) {
-      bytes.push((n & 0x7f) | 0x80);
-      n >>>= 7;
-    }
-    bytes.push(n);
-    return this.push(Buffer.from(bytes));
-  }
-  raw(b: Buffer): this {
-    return this.push(b);
-  }
-  str(v: string | null): this {
-    if (v === null) return this.i16(-1);
-    const b = Buffer.from(v, 'utf8');
-    return this.i16(b.length).push(b);
-  }
-  compactStr(v: string | null): this {
-    if (v === null) return this.uvarint(0);
-    const b = Buffer.from(v, 'utf8');
-    return this.uvarint(b.length + 1).push(b);
-  }
-  compactBytes(v: Buffer | null): this {
-    if (v === null) return this.uvarint(0);
-    return this.uvarint(v.length + 1).push(v);
-  }
-  array<T>(items: readonly T[], item: (w: this, v: T) => void): this {
-    this.i32(items.length);
-    for (const v of items) item(this, v);
-    return this;
-  }
-  compactArray<T>(items: readonly T[] | null, item: (w: this, v: T) => void): this {
-    if (items === null) return this.uvarint(0);
-    this.uvarint(items.length + 1);
-    for (const v of items) item(this, v);
-    return this;
-  }
-  noTags(): this {
-    return this.uvarint(0);
-  }
-  frame(): Buffer {
-    const body = Buffer.concat(this.chunks);
-    const len = Buffer.allocUnsafe(4);
-    len.writeInt32BE(body.length);
-    return Buffer.concat([len, body]);
-  }
-}
 
 interface RequestHeader {
   apiKey: number;
@@ -196,8 +49,6 @@ interface RequestHeader {
   correlationId: number;
   clientId: string | null;
 }
-
-type AddressMap = ReadonlyMap<string, { host: string; port: number }>;
 
 /** Metadata v9 request (flexible) -> v2 request (classic). */
 function metadataRequest(r: Reader, w: Writer): void {
@@ -331,20 +182,9 @@ function apiVersionsResponse(correlationId: number): Buffer {
 
 interface Pending {
   apiKey: number;
-}
-
-/** Splits a byte stream into Kafka frames (int32 size + body). */
-function framer(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let buffered: Buffer = Buffer.alloc(0);
-  return (chunk) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 4) {
-      const size = buffered.readInt32BE(0);
-      if (buffered.length < 4 + size) break;
-      onFrame(buffered.subarray(4, 4 + size));
-      buffered = buffered.subarray(4 + size);
-    }
-  };
+  /** Set when the response must be rewritten by a group-API translation. */
+  translation?: Translation;
+  context?: TranslationContext;
 }
 
 function bridgeConnection(
@@ -352,6 +192,7 @@ function bridgeConnection(
   upstreamHost: string,
   upstreamPort: number,
   addresses: AddressMap,
+  groupTranslations: ReadonlyMap<number, Translation>,
 ) {
   const upstream = net.connect(upstreamPort, upstreamHost);
   const pending = new Map<number, Pending>();
@@ -383,6 +224,26 @@ function bridgeConnection(
         (header.apiKey === API_INIT_PRODUCER_ID && header.apiVersion >= 2);
       if (header.apiKey === API_API_VERSIONS) {
         client.write(apiVersionsResponse(header.correlationId));
+        return;
+      }
+      const translation = groupTranslations.get(header.apiKey);
+      if (translation && header.apiVersion === translation.clientVersion) {
+        r.skipTags(); // request header v2 -> v1
+        const w = new Writer()
+          .i16(header.apiKey)
+          .i16(translation.upstreamVersion)
+          .i32(header.correlationId)
+          .str(header.clientId);
+        let context: TranslationContext;
+        try {
+          context = translation.request(r, w);
+        } catch (error) {
+          console.error(String(error));
+          closeBoth();
+          return;
+        }
+        pending.set(header.correlationId, { apiKey: header.apiKey, translation, context });
+        upstream.write(w.frame());
         return;
       }
       if (header.apiKey === API_METADATA || header.apiKey === API_FETCH) {
@@ -439,6 +300,22 @@ function bridgeConnection(
       const correlationId = r.i32();
       const request = pending.get(correlationId);
       pending.delete(correlationId);
+      if (request?.translation) {
+        const w = new Writer().i32(correlationId).noTags(); // response header v0 -> v1
+        try {
+          request.translation.response(r, w, request.context ?? {}, addresses);
+        } catch (error) {
+          console.error(`bridge: cannot rewrite response of api ${request.apiKey}: ${String(error)}`);
+          closeBoth();
+          return;
+        }
+        client.write(w.frame());
+        return;
+      }
+      if (request?.apiKey === API_LIST_OFFSETS) {
+        client.write(listOffsetsResponse(frame));
+        return;
+      }
       if (request?.apiKey === API_METADATA || request?.apiKey === API_FETCH) {
         const w = new Writer().i32(correlationId).noTags(); // response header v1
         if (request.apiKey === API_METADATA) metadataResponse(r, w, addresses);
@@ -462,6 +339,8 @@ export interface KafkaVersionBridge {
 /** Starts one bridge listener per upstream broker ("host:port" each) on 127.0.0.1, free ports. */
 export async function startKafkaVersionBridge(upstreams: readonly string[]): Promise<KafkaVersionBridge> {
   const addresses = new Map<string, { host: string; port: number }>();
+  // Shared by every connection of every listener: group state spans the members' connections.
+  const groupTranslations = createGroupTranslations();
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   for (const upstream of upstreams) {
@@ -469,7 +348,7 @@ export async function startKafkaVersionBridge(upstreams: readonly string[]): Pro
     const server = net.createServer((client) => {
       sockets.add(client);
       client.on('close', () => sockets.delete(client));
-      bridgeConnection(client, host, port, addresses);
+      bridgeConnection(client, host, port, addresses, groupTranslations);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
