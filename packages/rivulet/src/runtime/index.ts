@@ -12,6 +12,7 @@ export {
   type ErrorPolicies,
   type ErrorPolicy,
   ErrorRouter,
+  validatePolicies,
 } from './error-policy.ts';
 export { codecFor } from './format-codec.ts';
 export type { OperatorStore } from './operator-store.ts';

@@ -224,7 +224,8 @@ test('bad input and failing user code surface with codes naming the operator', (
   const driver = new TestDriver(p);
   assert.throws(
     () => driver.pipeRawInput('orders', Buffer.from('{not json')),
-    (e) => isEngineError(e, 'INVALID_RECORD') && e.message.includes("source 'orders'"),
+    // The decoder's own code, as in a real run (error-policies.test.ts).
+    (e) => isEngineError(e, 'INVALID_JSON') && e.message.includes("source 'orders'"),
   );
   assert.throws(
     () => driver.pipeInput('orders', { sku: 'a', qty: -1, type: 'placed' }),

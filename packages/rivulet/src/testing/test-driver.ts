@@ -1,4 +1,4 @@
-import { EngineError, type Headers, ManualClock } from '../model/index.ts';
+import { EngineError, type Headers, isEngineError, ManualClock } from '../model/index.ts';
 import {
   buildTopology,
   type FormatSpec,
@@ -9,18 +9,30 @@ import {
   type TopologyStore,
 } from '../plan/index.ts';
 import {
+  type Boundary,
   buildTaskGraph,
   codecFor,
+  type ErrorPolicies,
+  ErrorRouter,
   type OperatorStore,
   type RangeStore,
   StreamRecord,
   type TaskGraph,
   type TaskInput,
   TimerStore,
+  validatePolicies,
 } from '../runtime/index.ts';
 
 /** A pipeline definition: anything with a `plan()` (the DSL's Pipeline) or a Plan itself. */
 export type PlanSource = Plan | { plan(): Plan };
+
+/** A dead letter as the driver keeps it: the record's raw key and value, and the `rivulet.*` headers. */
+export interface TestDeadLetter {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  timestamp: number;
+  headers: Headers;
+}
 
 /** A record read from an output topic of the driver, decoded with the sink's formats. */
 export interface TestOutputRecord {
@@ -41,9 +53,13 @@ interface EncodedRecord {
  * Runs a pipeline synchronously, without a log or broker: every topic has one partition held in memory,
  * stores are in memory, time is a manual clock. `pipeInput` encodes a value with the source's format,
  * decodes it back (so schema validation runs), pushes it through the operators, and follows repartition
- * topics (encoded and decoded as in production) until nothing is left to do. Errors thrown by user code
- * surface from `pipeInput` (the `fail` policy). `mapAsync` calls run on the event loop: `await
- * driver.settle()` before reading what they produce. For our tests and users' unit tests.
+ * topics (encoded and decoded as in production) until nothing is left to do. Errors (an undecodable
+ * input, a throwing user function, an unencodable output) follow `options.errors` as in a real run:
+ * under `fail` (the default) they surface from `pipeInput`; `skip` drops and counts the record;
+ * `deadLetter(topic)` keeps it for `readDeadLetters(topic)` with the same `rivulet.*` headers (the
+ * source offset is the record's index among those piped to its topic). `mapAsync` calls run on the
+ * event loop: `await driver.settle()` before reading what they produce. For our tests and users' unit
+ * tests.
  */
 export class TestDriver {
   readonly clock: ManualClock;
@@ -60,8 +76,16 @@ export class TestDriver {
   readonly #stores = new Map<string, { spec: TopologyStore; data: Map<string, unknown>; raw?: true }>();
   readonly #graphs: TaskGraph[] = [];
   readonly #hasAsync: boolean;
+  readonly #errors: ErrorRouter;
+  /** Records piped so far per source topic: the offsets dead letters name. */
+  readonly #piped = new Map<string, number>();
 
-  constructor(pipeline: PlanSource, options: { startTime?: number } = {}) {
+  constructor(pipeline: PlanSource, options: { startTime?: number; errors?: ErrorPolicies } = {}) {
+    validatePolicies(options.errors ?? {});
+    this.#errors = new ErrorRouter(options.errors ?? {}, (topic) => ({
+      write: (key, value, timestamp, headers) =>
+        this.#outputOf(topic).push({ key, value, timestamp, headers }),
+    }));
     this.#plan =
       'plan' in pipeline && typeof pipeline.plan === 'function' ? pipeline.plan() : (pipeline as Plan);
     this.clock = new ManualClock(options.startTime ?? 0);
@@ -90,6 +114,7 @@ export class TestDriver {
         clock: () => this.clock.now(),
         partition: 0,
         partitions: 1,
+        errors: this.#errors,
       });
       graph.globalTablesLoaded(); // inputs are piped in order: global tables are as loaded as they get
       this.#graphs.push(graph);
@@ -179,7 +204,10 @@ export class TestDriver {
   }
 
   #deliver(topic: string, encoded: EncodedRecord): void {
+    const offset = this.#piped.get(topic) ?? 0;
+    this.#piped.set(topic, offset + 1);
     for (const input of this.#inputs.get(topic) ?? []) {
+      this.#errors.source = { topic, partition: 0 };
       let record: StreamRecord;
       try {
         record = new StreamRecord(
@@ -187,16 +215,22 @@ export class TestDriver {
           encoded.value === null ? null : input.valueSerde.decode(encoded.value),
           encoded.timestamp,
           encoded.headers,
+          offset,
+          { ...encoded, offset },
         );
       } catch (error) {
-        throw new EngineError(
-          'INVALID_RECORD',
-          `${input.label}: cannot decode a record of topic ${topic}: ${(error as Error).message}`,
-          {
-            cause: error,
-            details: { topic, operator: input.label },
-          },
+        // Under 'fail' this throws; otherwise the record is dropped (and dead-lettered when asked).
+        this.#errors.handle(
+          'deserialize',
+          new EngineError(
+            isEngineError(error) ? error.code : 'INVALID_RECORD',
+            `${input.label}: cannot decode a record of topic ${topic}: ${(error as Error).message}`,
+            { cause: error, details: { topic, offset, operator: input.label } },
+          ),
+          undefined,
+          { ...encoded, offset },
         );
+        continue;
       }
       const last = input.targets.length - 1;
       for (let i = 0; i <= last; i++) input.targets[i]!.receive([i === last ? record : record.copy()]);
@@ -215,6 +249,23 @@ export class TestDriver {
       if (this.#pending.length === 0) return;
       this.#drainPending();
     }
+  }
+
+  /** Records dropped or dead-lettered so far by the error policies, per boundary. */
+  errorCounts(): Partial<Record<Boundary, { skipped: number; deadLettered: number }>> {
+    return Object.fromEntries([...this.#errors.counts].map(([b, c]) => [b, { ...c }]));
+  }
+
+  /** Takes (and removes) the dead letters written so far to `topic` (an error policy's `deadLetter`). */
+  readDeadLetters(topic: string): TestDeadLetter[] {
+    const records = this.#outputs.get(topic) ?? [];
+    this.#outputs.set(topic, []);
+    return records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      timestamp: r.timestamp,
+      headers: r.headers ?? new Map(),
+    }));
   }
 
   /** Takes (and removes) the records written so far to an output topic, decoded with the sink's formats. */
