@@ -78,6 +78,9 @@ export interface RunMetrics {
   errors: Array<{ boundary: Boundary; skipped: number; deadLettered: number }>;
   /** Entries per store (approximate for TTL stores), summed over its partitions. */
   storeEntries: Array<{ store: string; entries: number }>;
+  /** Source connectors: records read in this run. Sink connectors: records delivered, and the backlog. */
+  sources: Array<{ source: string; recordsIn: number }>;
+  sinks: Array<{ sink: string; delivered: number; lag: number }>;
 }
 
 /** What the runner knows beyond the cuts. */
@@ -117,5 +120,7 @@ export function runMetrics({
     late: Object.entries(status.late).map(([operator, records]) => ({ operator, records })),
     errors: Object.entries(status.errors).map(([boundary, c]) => ({ boundary: boundary as Boundary, ...c })),
     storeEntries: Object.entries(status.storeEntries).map(([store, entries]) => ({ store, entries })),
+    sources: Object.entries(status.connectors?.sources ?? {}).map(([source, s]) => ({ source, ...s })),
+    sinks: Object.entries(status.connectors?.sinks ?? {}).map(([sink, s]) => ({ sink, ...s })),
   };
 }

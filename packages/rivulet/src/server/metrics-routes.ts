@@ -198,6 +198,39 @@ export function registerMetricsRoutes(app: FastifyInstance, engine: Engine): voi
         (e, pipeline) => [{ pipeline, store: e.store }, e.entries],
       ),
   );
+  counter(
+    'rivulet_source_records_in_total',
+    'Records a source connector read into its ingest topic in this run (acknowledged to the external system at checkpoints).',
+    ['pipeline', 'source'],
+    (s) =>
+      perRun(
+        s,
+        (r) => r.sources,
+        (c, pipeline) => [{ pipeline, source: c.source }, c.recordsIn],
+      ),
+  );
+  counter(
+    'rivulet_sink_records_delivered_total',
+    'Records handed to a sink connector in this run (a replay after a failure counts again).',
+    ['pipeline', 'sink'],
+    (s) =>
+      perRun(
+        s,
+        (r) => r.sinks,
+        (c, pipeline) => [{ pipeline, sink: c.sink }, c.delivered],
+      ),
+  );
+  gauge(
+    'rivulet_sink_lag_records',
+    "Records committed to a sink connector's outbox but not yet committed to the sink.",
+    ['pipeline', 'sink'],
+    (s) =>
+      perRun(
+        s,
+        (r) => r.sinks,
+        (c, pipeline) => [{ pipeline, sink: c.sink }, c.lag],
+      ),
+  );
   gauge('rivulet_log_size_bytes', 'Bytes of a log partition on disk.', ['topic', 'partition'], (s) =>
     perPartition(s, (p) => p.sizeBytes),
   );

@@ -127,6 +127,8 @@ test('source and sink connectors: exactly once across a stop and a restart; sour
       sources: { in: { recordsIn: 150 } },
       sinks: { out: { delivered: 150, lag: 0 } },
     });
+    assert.deepEqual(second.metrics().sources, [{ source: 'in', recordsIn: 150 }]);
+    assert.deepEqual(second.metrics().sinks, [{ sink: 'out', delivered: 150, lag: 0 }]);
     await second.stop();
     assertExactlyOnce(sink, { a: 400, b: 250 });
   });
