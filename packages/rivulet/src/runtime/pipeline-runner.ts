@@ -259,14 +259,10 @@ export class PipelineRunner {
       recordsIn += cut.recordsIn;
       for (const [label, n] of cut.late) late[label] = (late[label] ?? 0) + n;
       for (const [name, n] of cut.storeEntries) storeEntries[name] = (storeEntries[name] ?? 0) + n;
-      for (const [boundary, count] of cut.errors) {
-        const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
-        sum.skipped += count.skipped;
-        sum.deadLettered += count.deadLettered;
-        errors.set(boundary, sum);
-      }
     }
-    for (const [boundary, count] of this.#connectorErrors?.counts ?? []) {
+    // The tasks' error counts and those of the connectors (records the log or a sink refused).
+    const counts = [...this.#cuts.flatMap((cut) => cut.errors), ...(this.#connectorErrors?.counts ?? [])];
+    for (const [boundary, count] of counts) {
       const sum = errors.get(boundary) ?? { skipped: 0, deadLettered: 0 };
       sum.skipped += count.skipped;
       sum.deadLettered += count.deadLettered;

@@ -1,6 +1,6 @@
-import type { SinkConnector, SinkRecord, SinkWriter } from '../connector/index.ts';
+import { PollWaiter, type SinkConnector, type SinkRecord, type SinkWriter } from '../connector/index.ts';
 import type { Log, Partition } from '../log/index.ts';
-import { EngineError, isEngineError } from '../model/index.ts';
+import { EngineError, isEngineError, sleep } from '../model/index.ts';
 import type { ErrorRouter } from './error-policy.ts';
 import type { PartitionedWriter } from './partitioned-writer.ts';
 
@@ -42,6 +42,8 @@ interface SinkState {
   /** Dead letters written since the last commit (their checkpoint must be durable first). */
   deadLettered: boolean;
   delivered: number;
+  /** Where the loop waits while the outbox has nothing new; woken by `notify()` (a checkpoint). */
+  readonly idle: PollWaiter;
 }
 
 /**
@@ -61,7 +63,6 @@ export class SinkDelivery {
   readonly #stop = new AbortController();
   #draining = false;
   #loops: Promise<void>[] = [];
-  readonly #wakers = new Set<() => void>();
   #fail!: (error: unknown) => void;
   /** Rejects with the first failure that is not retryable; never resolves. */
   readonly failed: Promise<never>;
@@ -80,6 +81,7 @@ export class SinkDelivery {
         committed: [],
         deadLettered: false,
         delivered: 0,
+        idle: new PollWaiter(),
       };
     });
     this.failed = new Promise<never>((_, reject) => {
@@ -109,9 +111,7 @@ export class SinkDelivery {
 
   /** Wakes idle loops (a checkpoint committed new outbox records). */
   notify(): void {
-    const wakers = [...this.#wakers];
-    this.#wakers.clear();
-    for (const wake of wakers) wake();
+    for (const state of this.#sinks) state.idle.wake();
   }
 
   /**
@@ -172,7 +172,7 @@ export class SinkDelivery {
         process.emitWarning(`sink '${state.sink.name}': ${error.message}; reopening in ${backoff} ms`, {
           code: 'RIVULET_SINK_RETRY',
         });
-        await this.#sleep(backoff, true);
+        await sleep(backoff, signal);
         backoff = Math.min(backoff * 2, this.#options.retryMaxMs);
       }
     }
@@ -240,7 +240,7 @@ export class SinkDelivery {
         if (uncommitted) await this.#commit(state, writer);
         return true;
       }
-      await this.#sleep(this.#options.commitIntervalMs, false);
+      await state.idle.wait(this.#options.commitIntervalMs, signal);
     }
     return false;
   }
@@ -314,21 +314,5 @@ export class SinkDelivery {
       );
     }
     state.committed = [...state.positions];
-  }
-
-  /** Waits `ms`, or less when notified (unless `retry`) or stopped. */
-  #sleep(ms: number, retry: boolean): Promise<void> {
-    const signal = this.#stop.signal;
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      if (!retry) this.#wakers.add(done);
-    });
   }
 }

@@ -1,6 +1,6 @@
 import type { SourceBatch, SourceConnector, SourceReader } from '../connector/index.ts';
 import type { EncodableRecord, Log } from '../log/index.ts';
-import { EngineError, isEngineError } from '../model/index.ts';
+import { EngineError, isEngineError, sleep } from '../model/index.ts';
 import type { SourcePositions } from './checkpoint.ts';
 import type { ErrorRouter } from './error-policy.ts';
 import type { PartitionedWriter } from './partitioned-writer.ts';
@@ -213,15 +213,7 @@ export class SourceIngest {
           `source '${state.source.name}' split '${state.split}': ${error.message}; reopening in ${backoff} ms`,
           { code: 'RIVULET_SOURCE_RETRY' },
         );
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, backoff);
-          signal.addEventListener('abort', done, { once: true });
-        });
+        await sleep(backoff, signal);
         backoff = Math.min(backoff * 2, this.#options.retryMaxMs);
       }
     }
@@ -239,6 +231,7 @@ export class SourceIngest {
    */
   async #append(state: SplitState, batch: SourceBatch): Promise<void> {
     let records: EncodableRecord[] = batch.records as EncodableRecord[];
+    let deadLettered = false;
     while (records.length > 0) {
       try {
         await this.#log.append(state.source.topic, state.partition, records);
@@ -258,9 +251,10 @@ export class SourceIngest {
           { ...rejected, headers: rejected.headers ?? undefined, offset: -1 },
         );
         records = records.filter((_, i) => i !== index);
+        deadLettered = true;
       }
     }
-    await Promise.all(this.#options.deadLetters().map((w) => w.flush()));
+    if (deadLettered) await Promise.all(this.#options.deadLetters().map((w) => w.flush()));
     state.position = batch.position;
     state.recordsIn += records.length;
   }

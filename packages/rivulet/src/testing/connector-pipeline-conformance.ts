@@ -10,18 +10,11 @@ import { Log } from '../log/index.ts';
 import { EngineError, isEngineError } from '../model/index.ts';
 import { PipelineRunner, type RunOptions } from '../runtime/index.ts';
 import { type MemorySink, type MemorySource, memorySink, memorySource } from './memory-connectors.ts';
+import { waitUntil as until } from './wait-until.ts';
 
 interface Row {
   key: string;
   seq: number;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function withLog(body: (log: Log) => Promise<void>): Promise<void> {

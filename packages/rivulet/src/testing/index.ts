@@ -4,3 +4,4 @@ export { type MemorySink, type MemorySource, memorySink, memorySource } from './
 export { type CrashChildRun, runCrashChild } from './run-crash-child.ts';
 export { crashAtFileSystemStep, writeLikeDelivery } from './sink-crash-child.ts';
 export { type PlanSource, type TestDeadLetter, TestDriver, type TestOutputRecord } from './test-driver.ts';
+export { waitUntil } from './wait-until.ts';

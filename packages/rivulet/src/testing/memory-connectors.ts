@@ -1,11 +1,12 @@
-import type {
-  ConnectorRecord,
-  SinkConnector,
-  SinkRecord,
-  SinkWriter,
-  SourceBatch,
-  SourceConnector,
-  SourceReader,
+import {
+  type ConnectorRecord,
+  PollWaiter,
+  type SinkConnector,
+  type SinkRecord,
+  type SinkWriter,
+  type SourceBatch,
+  type SourceConnector,
+  type SourceReader,
 } from '../connector/index.ts';
 import { EngineError } from '../model/index.ts';
 
@@ -26,10 +27,11 @@ export function memorySource(splits: readonly string[]): MemorySource {
   const data = new Map<string, ConnectorRecord[]>(splits.map((s) => [s, []]));
   const committed = new Map<string, string>();
   const failures = new Map<string, Error>();
-  const waiters = new Set<() => void>();
+  /** One per open reader: an append wakes every reader waiting for records. */
+  const waiters = new Set<PollWaiter>();
   let opened = 0;
   const wake = (): void => {
-    for (const w of [...waiters]) w();
+    for (const w of waiters) w.wake();
   };
   const records = (split: string): ConnectorRecord[] => {
     const list = data.get(split);
@@ -60,6 +62,8 @@ export function memorySource(splits: readonly string[]): MemorySource {
       if (!Number.isSafeInteger(next) || next < 0 || next > list.length)
         return Promise.reject(new EngineError('SOURCE_POSITION_INVALID', `bad position '${position}'`));
       opened++;
+      const waiter = new PollWaiter();
+      waiters.add(waiter);
       const reader: SourceReader = {
         async poll(maxRecords, maxWaitMs, signal): Promise<SourceBatch> {
           const failure = failures.get(split);
@@ -67,18 +71,7 @@ export function memorySource(splits: readonly string[]): MemorySource {
             failures.delete(split);
             throw failure;
           }
-          if (next >= list.length && !signal?.aborted)
-            await new Promise<void>((resolve) => {
-              const done = (): void => {
-                clearTimeout(timer);
-                waiters.delete(done);
-                signal?.removeEventListener('abort', done);
-                resolve();
-              };
-              const timer = setTimeout(done, maxWaitMs);
-              waiters.add(done);
-              signal?.addEventListener('abort', done, { once: true });
-            });
+          if (next >= list.length) await waiter.wait(maxWaitMs, signal);
           const batch = list.slice(next, next + maxRecords);
           next += batch.length;
           return { records: batch, position: String(next) };
@@ -88,6 +81,7 @@ export function memorySource(splits: readonly string[]): MemorySource {
           return Promise.resolve();
         },
         close() {
+          waiters.delete(waiter);
           return Promise.resolve();
         },
       };

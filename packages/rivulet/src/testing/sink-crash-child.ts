@@ -38,19 +38,19 @@ export async function writeLikeDelivery(
   const batchSize = options.batch ?? 40;
   const commitEvery = options.commitEvery ?? 200;
   const committed = (await writer.committed()) ?? new Map<number, number>();
-  const todo: number[] = [];
+  const toWrite: number[] = [];
   for (let seq = 0; seq < total; seq++) {
     const r = record(seq);
-    if (r.offset >= (committed.get(r.partition) ?? 0)) todo.push(seq);
+    if (r.offset >= (committed.get(r.partition) ?? 0)) toWrite.push(seq);
   }
   const positions = new Map(committed);
   let sinceCommit = 0;
-  for (let i = 0; i < todo.length; i += batchSize) {
-    const batch = todo.slice(i, i + batchSize).map(record);
+  for (let i = 0; i < toWrite.length; i += batchSize) {
+    const batch = toWrite.slice(i, i + batchSize).map(record);
     await writer.write(batch);
     for (const r of batch) positions.set(r.partition, r.offset + 1);
     sinceCommit += batch.length;
-    if (sinceCommit >= commitEvery || i + batchSize >= todo.length) {
+    if (sinceCommit >= commitEvery || i + batchSize >= toWrite.length) {
       await writer.commit(positions);
       sinceCommit = 0;
       process.stdout.write(`${JSON.stringify([...positions])}\n`);

@@ -9,6 +9,7 @@ import { parquetSink } from '@rivulet/parquet';
 import { enrich, LAKE_COLUMNS, logLakePipeline } from '../../../../examples/s5-log-lake/pipeline.ts';
 import { LogServerProcess, logPosition } from '../../../http/test/websocket-harness.ts';
 import { createEngine, type Log, startServer } from '../../src/index.ts';
+import { waitUntil } from '../../src/testing/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 
 /**
@@ -54,14 +55,6 @@ async function committedValues(log: Log, topic: string): Promise<unknown[]> {
     for (const r of fetched.records) values.push(JSON.parse(r.valueString()!));
     if (fetched.nextOffset <= offset) return values;
     offset = fetched.nextOffset;
-  }
-}
-
-async function until(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -131,7 +124,7 @@ test('S5 log lake: every line in Parquet exactly once, error counts and alarms e
     let run = await engine.run(build(), { commitIntervalMs: 50 });
     await tailServer.append(half(viaTail, 0).map((l) => JSON.stringify(l)));
     await post(half(viaHttp, 0));
-    await until(async () => (await lakeCount()) >= 1200, 'the first half in the lake');
+    await waitUntil(async () => (await lakeCount()) >= 1200, 'the first half in the lake');
     await run.stop();
 
     run = await engine.run(build(), { commitIntervalMs: 50 });
@@ -157,8 +150,8 @@ test('S5 log lake: every line in Parquet exactly once, error counts and alarms e
         window: { start: number };
         value: number;
       }>;
-    await until(async () => (await windows()).length >= counts.size, `${counts.size} error windows`);
-    await until(async () => (await lakeCount()) >= 2402, 'every line in the lake');
+    await waitUntil(async () => (await windows()).length >= counts.size, `${counts.size} error windows`);
+    await waitUntil(async () => (await lakeCount()) >= 2402, 'every line in the lake');
     await run.stop();
 
     const got = new Map((await windows()).map((w) => [`${w.key}|${w.window.start}`, w.value]));

@@ -8,6 +8,7 @@ import { mqttSource } from '@rivulet/mqtt';
 import mqtt from 'mqtt';
 import { type DeviceStats, sensorsPipeline } from '../../../../examples/s8-sensors/pipeline.ts';
 import { createEngine, type Log } from '../../src/index.ts';
+import { waitUntil } from '../../src/testing/index.ts';
 import { faultSeed } from '../seeded-random.ts';
 import { expectedAlarms, expectedStats, s8Readings, statsMismatch } from './fixtures/s8-reference.ts';
 
@@ -34,14 +35,6 @@ async function committedValues(log: Log, topic: string): Promise<unknown[]> {
   return values;
 }
 
-async function until(condition: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('S8 over MQTT: window stats and overheat alarms equal plain loops', { timeout: 120_000 }, async () => {
   const { readings, devices, clock } = s8Readings(faultSeed('s8-sensors-mqtt'));
   const prefix = `s8-${randomBytes(4).toString('hex')}`;
@@ -55,7 +48,7 @@ test('S8 over MQTT: window stats and overheat alarms equal plain loops', { timeo
     const publish = (deviceId: string, celsius: number, ts: number) =>
       publisher.publishAsync(`${prefix}/${deviceId}`, JSON.stringify({ deviceId, celsius, ts }), { qos: 1 });
     // The session subscribes when the pipeline opens its reader: publish a warm-up reading until one arrives.
-    await until(async () => {
+    await waitUntil(async () => {
       await publish('warmup', 0, readings[0]!.ts);
       return (run.status().connectors?.sources.readings?.recordsIn ?? 0) > 0;
     }, 'the pipeline subscribed');
@@ -68,9 +61,9 @@ test('S8 over MQTT: window stats and overheat alarms equal plain loops', { timeo
       ((await committedValues(engine.log, 'device-stats')) as DeviceStats[]).filter((s) =>
         devices.includes(s.deviceId),
       );
-    await until(async () => (await stats()).length >= wantStats.length, `${wantStats.length} windows`);
+    await waitUntil(async () => (await stats()).length >= wantStats.length, `${wantStats.length} windows`);
     const alarms = () => committedValues(engine.log, 'overheat-alarms');
-    await until(async () => (await alarms()).length >= wantAlarms.length, `${wantAlarms.length} alarms`);
+    await waitUntil(async () => (await alarms()).length >= wantAlarms.length, `${wantAlarms.length} alarms`);
     await run.stop();
     assert.equal(statsMismatch(await stats(), wantStats), undefined);
     const sortJson = (list: unknown[]) => list.map((x) => JSON.stringify(x)).sort();

@@ -10,6 +10,7 @@ import { cdcPipeline, type SkuSummary } from '../../../../examples/s9-cdc/pipeli
 import { startPrivatePostgres } from '../../../postgres/test/private-postgres.ts';
 import { createEngine } from '../../src/index.ts';
 import type { PipelineRunner } from '../../src/runtime/index.ts';
+import { waitUntil } from '../../src/testing/index.ts';
 import { faultSeed, SeededRandom } from '../seeded-random.ts';
 
 /**
@@ -23,14 +24,6 @@ type Phase = {
   stock: Array<[string, number | null]>;
   orders: Array<{ id: string; sku: string; qty: number }>;
 };
-
-async function until(condition: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('S9 CDC: orders joined with stock from Postgres, aggregated back into Postgres, equal a plain loop', {
   timeout: 180_000,
@@ -92,7 +85,7 @@ test('S9 CDC: orders joined with stock from Postgres, aggregated back into Postg
     for (const [i, phase] of phases.entries()) {
       run = await engine.run(build(), { commitIntervalMs: 50 });
       // Logical replication captures changes from the slot's creation on: wait for the source to make it.
-      await until(async () => {
+      await waitUntil(async () => {
         const status = run!.status();
         if (status.state === 'failed') throw status.error;
         const slots = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [name]);
@@ -112,7 +105,7 @@ test('S9 CDC: orders joined with stock from Postgres, aggregated back into Postg
       }
       // Wait until the pipeline's stock table holds these levels (as of a checkpoint).
       const store = run.store<string, { after: { level: number } | null } | undefined>('stock');
-      await until(async () => {
+      await waitUntil(async () => {
         for (const sku of skus) if ((await store.get(sku))?.after?.level !== levels.get(sku)) return false;
         return true;
       }, `the stock levels of phase ${i}`);
@@ -132,7 +125,7 @@ test('S9 CDC: orders joined with stock from Postgres, aggregated back into Postg
         expected.set(o.sku, s);
       }
       total += phase.orders.length;
-      await until(async () => {
+      await waitUntil(async () => {
         const { rows } = await db.query('SELECT coalesce(sum(orders), 0)::int AS n FROM sku_summary');
         return rows[0].n === total;
       }, `${total} orders summarised`);

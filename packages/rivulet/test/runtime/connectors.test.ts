@@ -12,7 +12,13 @@ import {
   json,
   pipeline,
 } from '../../src/index.ts';
-import { type MemorySink, type MemorySource, memorySink, memorySource } from '../../src/testing/index.ts';
+import {
+  type MemorySink,
+  type MemorySource,
+  memorySink,
+  memorySource,
+  waitUntil,
+} from '../../src/testing/index.ts';
 
 /**
  * Source and sink connectors driven by the runtime (source-ingest.ts, sink-delivery.ts) with the
@@ -49,14 +55,6 @@ async function withEngine(body: (engine: Engine) => Promise<void>): Promise<void
 }
 
 /** Waits (polling, with a deadline) until `condition` holds. */
-async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 function copyPipeline(source: MemorySource, sink: MemorySink) {
   const p = pipeline('copy');
   p.from('in', source, json<Item>())
@@ -106,7 +104,7 @@ test('source and sink connectors: exactly once across a stop and a restart; sour
     source.append('a', items('a', 0, 300));
     source.append('b', items('b', 0, 200));
     const first = await engine.run(copyPipeline(source, sink), { commitIntervalMs: 20 });
-    await until(() => sink.records.length === 500, '500 records');
+    await waitUntil(() => sink.records.length === 500, '500 records');
     await first.stop();
     assertExactlyOnce(sink, { a: 300, b: 200 });
     assert.deepEqual(
@@ -121,8 +119,8 @@ test('source and sink connectors: exactly once across a stop and a restart; sour
     source.append('a', items('a', 300, 100));
     source.append('b', items('b', 200, 50));
     const second = await engine.run(copyPipeline(source, sink), { commitIntervalMs: 20 });
-    await until(() => sink.records.length === 650, '650 records');
-    await until(() => second.status().connectors?.sinks.out?.lag === 0, 'delivery caught up');
+    await waitUntil(() => sink.records.length === 650, '650 records');
+    await waitUntil(() => second.status().connectors?.sinks.out?.lag === 0, 'delivery caught up');
     assert.deepEqual(second.status().connectors, {
       sources: { in: { recordsIn: 150 } },
       sinks: { out: { delivered: 150, lag: 0 } },
@@ -157,7 +155,7 @@ test('a run failed by a connector and started again: the sink equals the referen
     for (let round = 0; round < 4; round++) {
       feed(150);
       const run = await engine.run(counted(), { commitIntervalMs: 15 });
-      await until(() => source.committed.size === 3, 'a checkpoint acknowledged');
+      await waitUntil(() => source.committed.size === 3, 'a checkpoint acknowledged');
       feed(100);
       // A non-retryable failure in the middle of the stream: no final checkpoint.
       if (round % 2 === 0)
@@ -179,7 +177,7 @@ test('a run failed by a connector and started again: the sink equals the referen
       return m;
     };
     const sum = [...expected.values()].reduce((a, b) => a + b, 0);
-    await until(() => [...latest().values()].reduce((a, b) => a + b, 0) === sum, 'every record counted');
+    await waitUntil(() => [...latest().values()].reduce((a, b) => a + b, 0) === sum, 'every record counted');
     await last.stop();
     const keys = [...latest().keys()].map((k) => JSON.parse(k) as string).sort();
     assert.deepEqual(keys, [...expected.keys()].sort());
@@ -196,12 +194,12 @@ test('retryable connector failures reopen the connector: nothing lost, nothing t
     const sink = memorySink();
     source.append('a', items('a', 0, 100));
     const run = await engine.run(copyPipeline(source, sink), { commitIntervalMs: 20 });
-    await until(() => sink.records.length === 100, '100 records');
+    await waitUntil(() => sink.records.length === 100, '100 records');
     const opened = source.opened;
     source.failNextPoll('a', new EngineError('CONNECTOR_UNAVAILABLE', 'connection reset'));
     sink.failNextCommit(new EngineError('CONNECTOR_UNAVAILABLE', 'connection reset'));
     source.append('a', items('a', 100, 100));
-    await until(() => sink.records.length === 200, '200 records');
+    await waitUntil(() => sink.records.length === 200, '200 records');
     assert.ok(source.opened > opened, 'the source was reopened');
     await run.stop();
     assertExactlyOnce(sink, { a: 200 });
@@ -226,8 +224,11 @@ test('records too large for the ingest topic and records a sink refuses go to th
       commitIntervalMs: 20,
       errors: { deserialize: { deadLetter: 'dlq' }, produce: { deadLetter: 'dlq' } },
     });
-    await until(() => sink.records.length === 18, '18 records');
-    await until(() => run.status().errors.produce?.deadLettered === 1, 'the refused record dead-lettered');
+    await waitUntil(() => sink.records.length === 18, '18 records');
+    await waitUntil(
+      () => run.status().errors.produce?.deadLettered === 1,
+      'the refused record dead-lettered',
+    );
     await run.stop();
     assert.deepEqual(
       delivered(sink).map((i) => i.n),
@@ -271,7 +272,7 @@ test('worker threads: tasks read ingest topics and write the outbox; connectors 
         );
       return m;
     };
-    await until(() => [...latest().values()].reduce((a, b) => a + b, 0) === 1200, 'every record counted');
+    await waitUntil(() => [...latest().values()].reduce((a, b) => a + b, 0) === 1200, 'every record counted');
     assert.equal(run.status().workers, 2);
     await run.stop();
     assert.deepEqual(latest(), expected);
